@@ -1,0 +1,1 @@
+"""The gesture service: onnxruntime inference over RGB-D clips and streams (no torch)."""

@@ -1,0 +1,1 @@
+"""Training, evaluation and export: data to checkpoints, checkpoints to ONNX artifacts."""
