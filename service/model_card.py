@@ -30,6 +30,8 @@ class ModelCard:
         modalities: ["rgb"], ["depth"] or ["rgb", "depth"]; also the ONNX input names.
         frames: T, frames per window.
         height, width: frame size the model takes (already resized/cropped).
+        resize: frames are resized to resize x resize, then centre-cropped to height x width
+            (the evaluation transform of training); equal to height for no crop.
         frp_window: FRP guidance window (computed inside the graph).
         depth_encoding: how uint16 millimetres become the 8-bit 3-channel depth input:
             `gray`: linear, near -> 255 and far -> 0 (closer is brighter), missing
@@ -49,6 +51,7 @@ class ModelCard:
     height: int
     width: int
     frp_window: int
+    resize: int = 0  # 0: same as height
     depth_encoding: str = "gray"
     depth_near_mm: float = 300.0
     depth_far_mm: float = 3000.0
@@ -65,6 +68,10 @@ class ModelCard:
             raise ModelCardError(f"modalities: {self.modalities!r} is not rgb, depth or rgb+depth")
         if self.depth_encoding not in DEPTH_ENCODINGS:
             raise ModelCardError(f"depth_encoding: {self.depth_encoding!r} not in {DEPTH_ENCODINGS}")
+        if self.resize == 0:
+            object.__setattr__(self, "resize", self.height)
+        if self.resize < max(self.height, self.width):
+            raise ModelCardError(f"resize {self.resize} is smaller than the {self.height}x{self.width} crop")
         if not 0 <= self.depth_near_mm < self.depth_far_mm:
             raise ModelCardError("depth_near_mm must be >= 0 and below depth_far_mm")
 
@@ -93,6 +100,7 @@ class ModelCard:
                 height=int(meta["height"]),
                 width=int(meta["width"]),
                 frp_window=int(meta["frp_window"]),
+                resize=int(meta.get("resize", 0)),
                 depth_encoding=meta.get("depth_encoding", "gray"),
                 depth_near_mm=float(meta.get("depth_near_mm", 300.0)),
                 depth_far_mm=float(meta.get("depth_far_mm", 3000.0)),

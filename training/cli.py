@@ -79,6 +79,92 @@ def convert_official(
     console.print(f"wrote {out} (max relative difference onnxruntime vs PyTorch: {report.worst:.2e})")
 
 
+@app.command("train", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def train(
+    ctx: typer.Context,
+    config: Path = typer.Argument(..., help="YAML config (see training/configs/)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue from OUT/last.pt when it exists."),
+    export: Path | None = typer.Option(None, "--export", help="Export the best checkpoint to this ONNX file."),
+) -> None:
+    """Train a network (rgb, depth or rgbd); extra `key.sub=value` arguments override the config.
+
+    Runs in one process, or data-parallel under `torchrun --nproc-per-node N -m training.cli train ...`.
+    """
+    from training.data import DatasetError
+    from training.distributed import shutdown_distributed
+    from training.export import ParityError
+    from training.export_checkpoint import export_checkpoint
+    from training.train_config import ConfigError, load_train_config
+    from training.trainer import Trainer
+
+    try:
+        cfg = load_train_config(config, list(ctx.args))
+        trainer = Trainer(cfg, resume=resume)
+        best = trainer.run()
+        if export is not None and trainer.ctx.is_main:
+            report = export_checkpoint(Path(cfg.out) / "best.pt", export)
+            console.print(f"exported {export} (parity {report.worst:.1e})")
+    except (ConfigError, DatasetError, FileNotFoundError, ParityError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    finally:
+        shutdown_distributed()
+    console.print(f"best valid top-1: {best:.4f}; checkpoints in {cfg.out}")
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    data: Path = typer.Option(..., "--data", help="Dataset folder (any supported layout, or .npz clips + labels.csv)."),
+    model: Path | None = typer.Option(None, "--model", help="Checkpoint (.pt) or ONNX; default: the bundled model."),
+    layout: str | None = typer.Option(None, "--layout", help="Dataset layout (default: detect)."),
+    split: str = typer.Option("valid", "--split", help="Split of split-file layouts."),
+    as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
+    confusion: Path | None = typer.Option(None, "--confusion", help="Write the confusion matrix PNG here."),
+) -> None:
+    """Top-1, top-5 and per-class accuracy of a model on a dataset, with a confusion-matrix PNG."""
+    import json
+
+    from service.model_card import ModelCardError
+    from service.settings import default_model_path
+    from training.data import DatasetError
+    from training.evaluate import evaluate
+    from training.metrics import confusion_png
+
+    path = model or default_model_path()
+    try:
+        report, names = evaluate(path, data, layout=layout, split=split, progress=not as_json)
+    except (DatasetError, FileNotFoundError, ModelCardError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    png = confusion or Path(data) / "confusion.png"
+    confusion_png(report.confusion, names, png)
+    if as_json:
+        print(json.dumps({"model": str(path), "confusion_png": str(png), **report.to_json()}))
+        return
+    console.print(f"{path} on {data}: top-1 {report.top1:.4f}, top-5 {report.top5:.4f} ({report.count} clips)")
+    for name, acc in report.per_class.items():
+        console.print(f"  {name:>16}: {acc:.3f}")
+    console.print(f"confusion matrix: {png}")
+
+
+@app.command("export")
+def export_cmd(
+    checkpoint: Path = typer.Argument(..., help="Checkpoint written by `gesture train` (best.pt / last.pt)."),
+    out: Path = typer.Option(..., "--out", "-o", help="ONNX file to write."),
+) -> None:
+    """Export one of our checkpoints to the ONNX contract (refused unless onnxruntime agrees with PyTorch)."""
+    from training.checkpoint import CheckpointError
+    from training.export import ParityError
+    from training.export_checkpoint import export_checkpoint
+
+    try:
+        report = export_checkpoint(checkpoint, out)
+    except (FileNotFoundError, CheckpointError, ParityError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"wrote {out} (max relative difference onnxruntime vs PyTorch: {report.worst:.2e})")
+
+
 @app.command("bench")
 def bench(
     profiles: str = typer.Option("tiny,lite,paper", help="Comma-separated profiles."),

@@ -1,0 +1,159 @@
+"""Training: config, schedule, the loop with exact resume, fusion initialisation, export,
+evaluation and 2-process DDP, on a small generated SynthGesture set with the tiny profile."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from training.checkpoint import CheckpointError, load_checkpoint
+from training.train_config import ConfigError, load_train_config
+from training.trainer import Trainer, lr_factor
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "training" / "configs" / "synth-lite-rgb.yaml"
+
+
+@pytest.fixture(scope="session")
+def synth_small(tmp_path_factory) -> Path:
+    from training.synth import write_dataset
+
+    root = tmp_path_factory.mktemp("synth")
+    write_dataset(root, clips_per_class=3, seed=11, size=48, workers=1, progress=False)
+    return root
+
+
+def _overrides(data: Path, out: Path, **extra: object) -> list[str]:
+    base = {
+        "profile": "tiny", "data.root": str(data), "out": str(out), "data.num_workers": 0,
+        "augment.resize": 40, "optim.epochs": 2, "optim.batch_size": 4, "max_steps_per_epoch": 2,
+        "optim.warmup_epochs": 1,
+    }
+    base.update(extra)
+    return [f"{k}={v}" for k, v in base.items()]
+
+
+def test_config_rejects_unknown_keys_and_bad_values(tmp_path):
+    with pytest.raises(ConfigError, match="optim.bogus"):
+        load_train_config(CONFIG, ["optim.bogus=1"])
+    with pytest.raises(ConfigError, match="modalities"):
+        load_train_config(CONFIG, ["modalities=thermal"])
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("profile: [unclosed\n")
+    with pytest.raises(ConfigError, match="YAML"):
+        load_train_config(bad)
+    cfg = load_train_config(CONFIG, ["optim.lr=0.5", "data.root=/x"])
+    assert cfg.optim.lr == 0.5 and cfg.data.root == "/x" and cfg.modalities == "rgb"
+
+
+@pytest.mark.parametrize("name", ["synth-lite-rgb", "synth-lite-depth", "synth-lite-rgbd"])
+def test_shipped_configs_load(name):
+    cfg = load_train_config(ROOT / "training" / "configs" / f"{name}.yaml")
+    assert cfg.profile == "lite"
+
+
+def test_lr_schedule_warms_up_then_decays_to_min():
+    f = [lr_factor(s, 100, 10, 0.01, 1e-5) for s in range(100)]
+    assert f[0] == pytest.approx(0.1) and f[9] == pytest.approx(1.0)
+    assert all(a >= b for a, b in zip(f[10:], f[11:]))
+    assert lr_factor(100, 100, 10, 0.01, 1e-5) * 0.01 == pytest.approx(1e-5)
+    assert f[-1] * 0.01 < 2e-5
+
+
+def test_train_checkpoint_and_exact_resume(synth_small, tmp_path):
+    straight = tmp_path / "straight"
+    Trainer(load_train_config(CONFIG, _overrides(synth_small, straight)), progress=False).run()
+    records = [json.loads(x) for x in (straight / "metrics.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in records] == [1, 2]
+    assert all("valid_top1" in r and "loss" in r and "distill" in r for r in records)
+    assert (straight / "best.pt").is_file() and (straight / "last.pt").is_file()
+
+    # The same config, stopped after epoch 1 and resumed from its checkpoint, ends with
+    # the same weights (data order, augmentation, schedule and RNG all restored).
+    split2 = tmp_path / "split2"
+    cfg2 = load_train_config(CONFIG, _overrides(synth_small, split2))
+    t = Trainer(cfg2, progress=False)
+    t.train_epoch(0)
+    t.best_top1 = t.validate()
+    from training.checkpoint import save_checkpoint
+
+    save_checkpoint(split2 / "last.pt", t._payload(0, t.best_top1))
+    resumed = Trainer(cfg2, resume=True, progress=False)
+    assert resumed.start_epoch == 1
+    resumed.run()
+    a = load_checkpoint(straight / "last.pt")["model"]
+    b = load_checkpoint(split2 / "last.pt")["model"]
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+
+
+def test_fusion_starts_from_unimodal_checkpoints(synth_small, tmp_path):
+    for m in ("rgb", "depth"):
+        Trainer(load_train_config(CONFIG, _overrides(synth_small, tmp_path / m, modalities=m,
+                                                     **{"optim.epochs": 1})), progress=False).run()
+    cfg = load_train_config(CONFIG, _overrides(
+        synth_small, tmp_path / "rgbd", modalities="rgbd",
+        **{"init.rgb_checkpoint": tmp_path / "rgb" / "best.pt", "init.depth_checkpoint": tmp_path / "depth" / "best.pt",
+           "optim.epochs": 1}))
+    trainer = Trainer(cfg, progress=False)
+    rgb_state = load_checkpoint(tmp_path / "rgb" / "best.pt")["model"]
+    key = "Mixed_4b.b0.conv3d.weight"
+    assert torch.equal(trainer.net.Modalit_rgb.state_dict()[key], rgb_state[key])
+    assert not torch.equal(trainer.net.Modalit_depth.state_dict()[key], rgb_state[key])
+    trainer.run()
+    swapped = load_train_config(CONFIG, _overrides(
+        synth_small, tmp_path / "bad", modalities="rgbd",
+        **{"init.rgb_checkpoint": tmp_path / "depth" / "best.pt"}))
+    with pytest.raises(CheckpointError, match="expected rgb"):
+        Trainer(swapped, progress=False)
+
+
+def test_export_and_evaluate_through_the_cli(synth_small, tmp_path):
+    run = tmp_path / "run"
+    Trainer(load_train_config(CONFIG, _overrides(synth_small, run, modalities="rgbd")), progress=False).run()
+    gesture = [sys.executable, "-m", "training.cli"]
+    onnx_path = tmp_path / "m.onnx"
+    res = subprocess.run([*gesture, "export", str(run / "best.pt"), "--out", str(onnx_path)],
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    results = {}
+    for model in (run / "best.pt", onnx_path):
+        res = subprocess.run([*gesture, "evaluate", "--model", str(model), "--data", str(synth_small), "--json",
+                              "--confusion", str(tmp_path / f"{model.suffix}.png")],
+                             capture_output=True, text=True, timeout=600)
+        assert res.returncode == 0, res.stderr
+        results[model.suffix] = json.loads(res.stdout)
+        assert (tmp_path / f"{model.suffix}.png").is_file()
+    # The checkpoint and its ONNX export classify the same clips identically.
+    assert results[".pt"]["top1"] == results[".onnx"]["top1"]
+    assert results[".pt"]["confusion"] == results[".onnx"]["confusion"]
+    assert sum(map(sum, results[".onnx"]["confusion"])) == results[".onnx"]["count"] > 0
+
+
+def test_evaluate_reports_missing_data_clearly(tmp_path):
+    res = subprocess.run([sys.executable, "-m", "training.cli", "evaluate", "--model", str(tmp_path / "x.onnx"),
+                          "--data", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 2 and "error" in res.stdout + res.stderr
+
+
+def test_ddp_two_cpu_processes_end_with_identical_weights(synth_small, tmp_path):
+    out = tmp_path / "ddp"
+    out.mkdir()
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
+           str(ROOT / "tests" / "ddp_worker.py"), str(CONFIG), str(out),
+           *_overrides(synth_small, out / "run", **{"optim.batch_size": 2, "optim.epochs": 1})]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env, cwd=ROOT)
+    assert res.returncode == 0, res.stderr[-3000:]
+    a, b = torch.load(out / "rank0.pt"), torch.load(out / "rank1.pt")
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+    # Batch norm statistics were synchronised (CPUSyncBatchNorm), so they moved from init.
+    assert any("running_mean" in k and a[k].abs().sum() > 0 for k in a)

@@ -1,0 +1,90 @@
+"""The torch Dataset of training: a reader's clips, temporally sampled, augmented
+identically for both modalities, depth encoded to the model's 8-bit input."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from model.config import get_profile
+from service.depth import encode_depth
+from training.data import ClipDataset as ClipReader
+from training.data import ClipTransform, open_dataset, sample_indices
+from training.train_config import TrainConfig
+
+
+def class_names(root: Path, reader: ClipReader) -> list[str]:
+    """Class names by id: `labels.txt` (one per line) or the `name` column of `labels.csv`,
+    else `class_<id>` up to the largest id seen."""
+    root = Path(root)
+    if (root / "labels.txt").is_file():
+        return [ln.strip() for ln in (root / "labels.txt").read_text().splitlines() if ln.strip()]
+    if (root / "labels.csv").is_file():
+        names: dict[int, str] = {}
+        with open(root / "labels.csv", newline="") as f:
+            for row in csv.DictReader(f):
+                if row.get("name"):
+                    names[int(row["label"])] = row["name"]
+        if names:
+            return [names.get(i, f"class_{i}") for i in range(max(names) + 1)]
+    top = max(reader.labels, default=-1)
+    return [f"class_{i}" for i in range(top + 1)]
+
+
+class ClipDataset(Dataset):
+    """Items: {"rgb"/"depth": uint8 [T, S, S, 3], "label": int64 []}.
+
+    Randomness (temporal sampling, augmentation) is seeded by (seed, epoch, index), so a
+    run is reproducible whatever the number of loader workers, and resumes exactly.
+    """
+
+    def __init__(self, reader: ClipReader, labels: list[str], modalities: list[str], frames: int,
+                 transform: ClipTransform, train: bool, depth_encoding: str, near_mm: float, far_mm: float,
+                 seed: int = 0) -> None:
+        self.reader = reader
+        self.labels = labels
+        self.modalities = modalities
+        self.frames = frames
+        self.transform = transform
+        self.train = train
+        self.depth = (depth_encoding, near_mm, far_mm)
+        self.seed = seed
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return len(self.reader)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        rng = np.random.default_rng([self.seed, self.epoch, i]) if self.train else None
+        n = self.reader.entry(i).frames
+        idx = sample_indices(n, self.frames, train=self.train, rng=rng)
+        clip = self.reader.load(i, idx)
+        params = self.transform.sample_params(rng, train=self.train)
+        rgb, depth = self.transform.apply_pair(clip.rgb if "rgb" in self.modalities else None,
+                                               clip.depth if "depth" in self.modalities else None, params)
+        item: dict[str, torch.Tensor] = {"label": torch.tensor(clip.label, dtype=torch.int64)}
+        if rgb is not None:
+            item["rgb"] = torch.from_numpy(np.ascontiguousarray(rgb))
+        if depth is not None:
+            item["depth"] = torch.from_numpy(np.ascontiguousarray(encode_depth(depth, *self.depth)))
+        return item
+
+
+def make_dataset(cfg: TrainConfig, split: str, train: bool) -> ClipDataset:
+    """The dataset of a run's split (readers auto-detect the layout unless configured)."""
+    modalities = ["rgb", "depth"] if cfg.modalities == "rgbd" else [cfg.modalities]
+    model_cfg = get_profile(cfg.profile)
+    root = Path(cfg.data.root)
+    reader = open_dataset(root, layout=cfg.data.layout, split=split, modalities=tuple(modalities))
+    a = cfg.augment
+    transform = ClipTransform(resize=(a.resize, a.resize), crop=model_cfg.size, rotate_deg=a.rotate_deg,
+                              rotate_p=a.rotate_p, flip_p=a.flip_p)
+    return ClipDataset(reader, class_names(root, reader), modalities, model_cfg.frames, transform, train,
+                       cfg.data.depth_encoding, cfg.data.depth_near_mm, cfg.data.depth_far_mm, cfg.seed)

@@ -1,0 +1,80 @@
+"""A decoded RGB-D clip and the typed errors that dataset readers raise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+class DatasetError(ValueError):
+    """Base class of every error raised while reading a dataset."""
+
+
+class MissingFileError(DatasetError):
+    """A split file, frame file, frame folder or video does not exist."""
+
+
+class FrameCountMismatchError(DatasetError):
+    """The colour and depth streams of one clip hold different numbers of frames."""
+
+
+class UnreadableFrameError(DatasetError):
+    """A frame (image, video frame or array file) exists but cannot be decoded."""
+
+
+class LayoutError(DatasetError):
+    """A dataset folder or index file does not follow the expected layout."""
+
+
+@dataclass
+class RawClip:
+    """One clip as stored, before encoding and augmentation.
+
+    Attributes:
+        rgb: uint8 [T, H, W, 3] in RGB order, or None when colour was not loaded.
+        depth: uint16 [T, H, W] millimetres (0 = no measurement), uint8 [T, H, W] already
+            8-bit, or uint8 [T, H, W, 3] already colour-encoded; None when not loaded.
+            Its H, W may differ from those of `rgb` (e.g. NTU RGB+D).
+        label: class id.
+        name: clip name as written in the dataset's index.
+
+    Raises:
+        LayoutError: an array has the wrong dtype or shape.
+        FrameCountMismatchError: `rgb` and `depth` hold different numbers of frames.
+    """
+
+    rgb: np.ndarray | None
+    depth: np.ndarray | None
+    label: int
+    name: str
+
+    def __post_init__(self) -> None:
+        if self.rgb is not None:
+            if self.rgb.dtype != np.uint8 or self.rgb.ndim != 4 or self.rgb.shape[-1] != 3:
+                raise LayoutError(
+                    f"clip {self.name!r}: rgb must be uint8 [T, H, W, 3], "
+                    f"got {self.rgb.dtype} {list(self.rgb.shape)}"
+                )
+        if self.depth is not None:
+            d = self.depth
+            ok = (d.dtype == np.uint16 and d.ndim == 3) or (
+                d.dtype == np.uint8 and (d.ndim == 3 or (d.ndim == 4 and d.shape[-1] == 3))
+            )
+            if not ok:
+                raise LayoutError(
+                    f"clip {self.name!r}: depth must be uint16 [T, H, W], uint8 [T, H, W] or "
+                    f"uint8 [T, H, W, 3], got {d.dtype} {list(d.shape)}"
+                )
+        if self.rgb is not None and self.depth is not None and len(self.rgb) != len(self.depth):
+            raise FrameCountMismatchError(
+                f"clip {self.name!r}: {len(self.rgb)} rgb frames but {len(self.depth)} depth frames"
+            )
+
+    @property
+    def frames(self) -> int:
+        """Number of frames T (0 when neither modality is loaded)."""
+        for arr in (self.rgb, self.depth):
+            if arr is not None:
+                return int(arr.shape[0])
+        return 0

@@ -1,0 +1,41 @@
+"""`gesture export`: one of our checkpoints to the ONNX contract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from service.model_card import ModelCard
+from training.checkpoint import load_checkpoint, network_from_checkpoint
+from training.export import ParityReport, export_onnx
+
+
+def card_from_checkpoint(blob: dict[str, Any], source: str) -> ModelCard:
+    """The model card a checkpoint implies (labels, modalities, preprocessing)."""
+    cfg = blob["model_config"]
+    modalities = ["rgb", "depth"] if blob["modalities"] == "rgbd" else [blob["modalities"]]
+    depth = blob.get("depth", {})
+    resize = int(blob.get("train_config", {}).get("augment", {}).get("resize", cfg["size"]))
+    return ModelCard(
+        labels=list(blob["labels"]),
+        modalities=modalities,
+        frames=int(cfg["frames"]),
+        height=int(cfg["size"]),
+        width=int(cfg["size"]),
+        frp_window=int(cfg["frp_window"]),
+        resize=max(resize, int(cfg["size"])),
+        depth_encoding=depth.get("encoding", "gray"),
+        depth_near_mm=float(depth.get("near_mm", 300.0)),
+        depth_far_mm=float(depth.get("far_mm", 3000.0)),
+        profile=str(cfg.get("profile", "")),
+        source=source,
+    )
+
+
+def export_checkpoint(ckpt: Path, out: Path, source: str | None = None) -> ParityReport:
+    """Export a checkpoint written by `gesture train`; raises ParityError on mismatch."""
+    blob = load_checkpoint(ckpt)
+    net = network_from_checkpoint(blob)
+    epoch = int(blob.get("epoch", -1)) + 1
+    text = source or f"gesture train checkpoint {Path(ckpt).name} (epoch {epoch}, valid top-1 {blob.get('valid_top1', 0):.4f})"
+    return export_onnx(net, card_from_checkpoint(blob, text), out)

@@ -1,0 +1,34 @@
+"""SynthGesture-RGBD: a generated RGB-D hand-gesture data set (docs/synthetic-gestures.md).
+
+13 classes (see `CLASS_NAMES`); some need the temporal order, push / pull only the depth
+stream and the two flips only the colour stream. `render_clip` / `render_stream` render in
+memory; `write_dataset` writes the split-file layout and `write_npz_clips` one `.npz` per
+clip. A seed reproduces every clip.
+"""
+
+from __future__ import annotations
+
+from .classes import CLASS_NAMES, NUM_CLASSES, class_id, class_name
+from .constants import FPS, VERSION
+from .npz_writer import NpzSummary, write_npz_clips
+from .randomness import key_rng
+from .render import Clip, Stream, render_clip, render_stream
+from .writer import DatasetSummary, write_dataset
+
+__all__ = [
+    "CLASS_NAMES",
+    "NUM_CLASSES",
+    "FPS",
+    "VERSION",
+    "Clip",
+    "Stream",
+    "DatasetSummary",
+    "NpzSummary",
+    "class_id",
+    "class_name",
+    "key_rng",
+    "render_clip",
+    "render_stream",
+    "write_dataset",
+    "write_npz_clips",
+]

@@ -1,0 +1,5 @@
+"""`python -m training.synth`: see cli.py."""
+
+from .cli import main
+
+main()
