@@ -79,6 +79,32 @@ def convert_official(
     console.print(f"wrote {out} (max relative difference onnxruntime vs PyTorch: {report.worst:.2e})")
 
 
+@app.command("synth")
+def synth(
+    out: Path = typer.Option(..., "--out", "-o", help="Folder to write."),
+    clips_per_class: int = typer.Option(100, "--clips-per-class", min=1, help="Isolated clips per class."),
+    seed: int = typer.Option(0, "--seed", help="Seed: the same seed gives the same files on any machine."),
+    size: int = typer.Option(128, "--size", min=32, help="Square frame size."),
+    streams: int = typer.Option(0, "--streams", min=0, help="Continuous streams with ground truth."),
+    stream_gestures: int = typer.Option(8, "--stream-gestures", min=1, help="Gestures per stream."),
+    fmt: str = typer.Option("split", "--format", help="split: official split-file layout; npz: .npz clips + labels.csv."),
+    workers: int = typer.Option(0, "--workers", min=0, help="Processes (0: one per core)."),
+) -> None:
+    """Generate SynthGesture-RGBD: 13 gesture classes in colour and depth (see docs/synthetic-gestures)."""
+    from training.synth import write_dataset, write_npz_clips
+
+    if fmt == "split":
+        summary = write_dataset(out, clips_per_class, seed, size=size, streams=streams,
+                                stream_gestures=stream_gestures, workers=workers or None)
+    elif fmt == "npz":
+        if streams:
+            raise typer.BadParameter("--streams needs --format split")
+        summary = write_npz_clips(out, clips_per_class, seed, size=size, workers=workers or None)
+    else:
+        raise typer.BadParameter(f"--format must be split or npz, not {fmt!r}")
+    console.print(summary)
+
+
 @app.command("train", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def train(
     ctx: typer.Context,
