@@ -32,6 +32,8 @@ class ModelCard:
         height, width: frame size the model takes (already resized/cropped).
         resize: frames are resized to resize x resize, then centre-cropped to height x width
             (the evaluation transform of training); equal to height for no crop.
+        stream_window: raw frames one streaming window spans, sampled to `frames` by segment
+            means (a 16-frame model trained on 40-90-frame clips sees ~3 s of a stream).
         frp_window: FRP guidance window (computed inside the graph).
         depth_encoding: how uint16 millimetres become the 8-bit 3-channel depth input:
             `gray`: linear, near -> 255 and far -> 0 (closer is brighter), missing
@@ -52,6 +54,7 @@ class ModelCard:
     width: int
     frp_window: int
     resize: int = 0  # 0: same as height
+    stream_window: int = 0  # raw frames a streaming window spans (0: same as frames)
     depth_encoding: str = "gray"
     depth_near_mm: float = 300.0
     depth_far_mm: float = 3000.0
@@ -70,6 +73,10 @@ class ModelCard:
             raise ModelCardError(f"depth_encoding: {self.depth_encoding!r} not in {DEPTH_ENCODINGS}")
         if self.resize == 0:
             object.__setattr__(self, "resize", self.height)
+        if self.stream_window == 0:
+            object.__setattr__(self, "stream_window", self.frames)
+        if self.stream_window < self.frames:
+            raise ModelCardError(f"stream_window {self.stream_window} is shorter than the {self.frames}-frame window")
         if self.resize < max(self.height, self.width):
             raise ModelCardError(f"resize {self.resize} is smaller than the {self.height}x{self.width} crop")
         if not 0 <= self.depth_near_mm < self.depth_far_mm:
@@ -101,6 +108,7 @@ class ModelCard:
                 width=int(meta["width"]),
                 frp_window=int(meta["frp_window"]),
                 resize=int(meta.get("resize", 0)),
+                stream_window=int(meta.get("stream_window", 0)),
                 depth_encoding=meta.get("depth_encoding", "gray"),
                 depth_near_mm=float(meta.get("depth_near_mm", 300.0)),
                 depth_far_mm=float(meta.get("depth_far_mm", 3000.0)),

@@ -1,8 +1,11 @@
-"""Service settings (pydantic-settings): command-line flags and GESTURE_* environment variables."""
+"""Service settings: command-line flags or GESTURE_* environment variables (pydantic-settings)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 BUNDLED_MODEL = Path(__file__).resolve().parent / "models" / "synth_lite_rgbd.onnx"
 
@@ -10,3 +13,30 @@ BUNDLED_MODEL = Path(__file__).resolve().parent / "models" / "synth_lite_rgbd.on
 def default_model_path() -> Path:
     """The bundled default model (an RGB-D `lite` model trained on SynthGesture-RGBD)."""
     return BUNDLED_MODEL
+
+
+class Settings(BaseSettings):
+    """Every setting; the README lists them with their environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="GESTURE_", protected_namespaces=())
+
+    model: Path = Field(default_factory=default_model_path, description="ONNX model to serve.")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    providers: str = Field("TensorrtExecutionProvider,CUDAExecutionProvider,CPUExecutionProvider",
+                           description="Execution provider preference, comma-separated.")
+    threads: int = Field(0, description="onnxruntime intra-op threads (0: onnxruntime default).")
+    trt_fp16: bool = True
+    trt_cache_dir: str | None = Field(None, description="Persistent TensorRT engine cache directory.")
+    max_batch: int = Field(8, ge=1, description="Largest inference batch.")
+    batch_timeout_ms: float = Field(5.0, ge=0, description="How long a batch waits to fill.")
+    queue_size: int = Field(64, ge=1, description="Pending inference requests before 503 / skipped windows.")
+    max_upload_bytes: int = Field(200 * 1024 * 1024, ge=1024)
+    max_frames: int = Field(3600, ge=1, description="Most frames per uploaded clip.")
+    max_pixels: int = Field(1920 * 1080, ge=1, description="Most pixels per frame.")
+    max_duration_s: float = Field(300.0, gt=0, description="Longest uploaded clip (seconds at its fps).")
+    top_k: int = Field(5, ge=1)
+    api_key: str | None = Field(None, description="Require this key (X-API-Key header or api_key query).")
+    cors_origins: str = Field("", description="Comma-separated allowed origins; empty: no CORS.")
+    max_streams: int = Field(32, ge=1, description="Most concurrent WebSocket streams.")
+    log_level: str = "info"

@@ -66,8 +66,19 @@ def _hand_depth(clip, t: int) -> float:
 
 def test_class_names() -> None:
     assert CLASS_NAMES == (
-        "no_gesture", "swipe_left", "swipe_right", "swipe_up", "swipe_down", "push", "pull",
-        "circle_cw", "circle_ccw", "open_hand", "close_hand", "flip_to_back", "flip_to_palm",
+        "no_gesture",
+        "swipe_left",
+        "swipe_right",
+        "swipe_up",
+        "swipe_down",
+        "push",
+        "pull",
+        "circle_cw",
+        "circle_ccw",
+        "open_hand",
+        "close_hand",
+        "flip_to_back",
+        "flip_to_palm",
     )
     assert NUM_CLASSES == 13
     assert class_id("push") == 5 and class_name(12) == "flip_to_palm"
@@ -190,11 +201,13 @@ def test_flips_differ_in_rgb_only(seed: int) -> None:
 def test_back_side_is_textured() -> None:
     clip = _same_scene(11, 2, size=128)
     first, last = clip.gesture_range
+
     def texture(t: int) -> float:
         grey = clip.rgb[t].astype(np.float32).mean(axis=2)
         lap = np.abs(cv2.Laplacian(grey, cv2.CV_32F))
         inner = cv2.erode(clip.hand_mask[t].astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
         return float(lap[inner].mean() / max(grey[inner].mean(), 1.0))
+
     assert texture(last) > 1.3 * texture(first)
 
 
@@ -275,8 +288,15 @@ def test_stream_with_given_labels() -> None:
 @pytest.fixture(scope="module")
 def datasets(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("synth")
-    kwargs = dict(clips_per_class=2, seed=5, size=32, streams=1, valid_fraction=0.5,
-                  progress=False, stream_gestures=2)
+    kwargs = dict(
+        clips_per_class=2,
+        seed=5,
+        size=32,
+        streams=1,
+        valid_fraction=0.5,
+        progress=False,
+        stream_gestures=2,
+    )
     one = root / "w1"
     two = root / "w2"
     write_dataset(one, workers=1, **kwargs)
@@ -289,7 +309,9 @@ def datasets(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def test_worker_count_does_not_matter(datasets: tuple[Path, Path]) -> None:
     one, two = datasets
     for split in ("train.txt", "valid.txt"):
-        assert (one / "dataset_splits" / split).read_bytes() == (two / "dataset_splits" / split).read_bytes()
+        assert (one / "dataset_splits" / split).read_bytes() == (
+            two / "dataset_splits" / split
+        ).read_bytes()
     files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(two) for p in two.rglob("*") if p.is_file())
     for rel in files:
@@ -317,7 +339,7 @@ def test_split_file_layout(datasets: tuple[Path, Path]) -> None:
     params = json.loads((root / "synth.json").read_text())
     assert params["seed"] == 5 and params["size"] == 32 and params["clips_per_class"] == 2
     assert params["streams"] == 1 and "version" in params
-    for name, frames, label in rows:
+    for name, frames, _label in rows:
         assert name.startswith("clips/c")
         jpgs = sorted((root / "rgb" / name).glob("*.jpg"))
         pngs = sorted((root / "depth" / name).glob("*.png"))
@@ -349,7 +371,9 @@ def test_stream_files(datasets: tuple[Path, Path]) -> None:
 
 
 def test_npz_clips(tmp_path: Path) -> None:
-    summary = write_npz_clips(tmp_path, clips_per_class=1, seed=2, size=32, workers=2, progress=False)
+    summary = write_npz_clips(
+        tmp_path, clips_per_class=1, seed=2, size=32, workers=2, progress=False
+    )
     assert summary.clips == 13
     with open(tmp_path / "labels.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))

@@ -18,6 +18,8 @@ app = typer.Typer(
 console = Console(stderr=True, soft_wrap=True)
 
 app.command("info")(service_cli.info)
+app.command("classify")(service_cli.classify)
+app.command("serve")(service_cli.serve)
 
 
 def _labels(path: Path | None, count: int) -> list[str]:
@@ -143,7 +145,7 @@ def evaluate_cmd(
     data: Path = typer.Option(..., "--data", help="Dataset folder (any supported layout, or .npz clips + labels.csv)."),
     model: Path | None = typer.Option(None, "--model", help="Checkpoint (.pt) or ONNX; default: the bundled model."),
     layout: str | None = typer.Option(None, "--layout", help="Dataset layout (default: detect)."),
-    split: str = typer.Option("valid", "--split", help="Split of split-file layouts."),
+    split: str = typer.Option("valid", "--split", help="Split of split-file layouts: train, valid or all."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
     confusion: Path | None = typer.Option(None, "--confusion", help="Write the confusion matrix PNG here."),
 ) -> None:
@@ -173,10 +175,45 @@ def evaluate_cmd(
     console.print(f"confusion matrix: {png}")
 
 
+@app.command("evaluate-stream")
+def evaluate_stream_cmd(
+    data: Path = typer.Option(..., "--data", help="Folder with streams/*.npz and their *.json ground truth."),
+    model: Path | None = typer.Option(None, "--model", help="Checkpoint (.pt) or ONNX; default: the bundled model."),
+    hop: int = typer.Option(4, "--hop", min=1, help="Frames between windows."),
+    as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
+) -> None:
+    """Online recognition on continuous streams: Levenshtein accuracy and detection delay."""
+    import json
+
+    from service.model_card import ModelCardError
+    from service.settings import default_model_path
+    from training.evaluate_stream import evaluate_streams
+
+    path = model or default_model_path()
+    try:
+        scores, totals = evaluate_streams(path, data, hop=hop, progress=not as_json)
+    except (FileNotFoundError, ModelCardError, KeyError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if as_json:
+        print(json.dumps({"model": str(path), **totals,
+                          "streams": [{"name": s.name, "truth": s.truth, "detected": s.detected,
+                                       "accuracy": s.accuracy, "delays": s.delays} for s in scores]}))
+        return
+    for s in scores:
+        console.print(f"{s.name}: accuracy {s.accuracy:.3f}  truth {s.truth}  detected {s.detected}")
+    delay = totals["mean_delay_frames"]
+    console.print(f"Levenshtein accuracy {totals['levenshtein_accuracy']:.4f} over {totals['gestures']} gestures; "
+                  f"mean delay {'n/a' if delay is None else f'{delay:.1f} frames'}")
+
+
 @app.command("export")
 def export_cmd(
     checkpoint: Path = typer.Argument(..., help="Checkpoint written by `gesture train` (best.pt / last.pt)."),
     out: Path = typer.Option(..., "--out", "-o", help="ONNX file to write."),
+    stream_window: int = typer.Option(
+        0, "--stream-window", min=0, help="Raw frames a live-stream window spans (0: the model's T frames)."
+    ),
 ) -> None:
     """Export one of our checkpoints to the ONNX contract (refused unless onnxruntime agrees with PyTorch)."""
     from training.checkpoint import CheckpointError
@@ -184,8 +221,8 @@ def export_cmd(
     from training.export_checkpoint import export_checkpoint
 
     try:
-        report = export_checkpoint(checkpoint, out)
-    except (FileNotFoundError, CheckpointError, ParityError) as exc:
+        report = export_checkpoint(checkpoint, out, stream_window=stream_window)
+    except (FileNotFoundError, CheckpointError, ParityError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
     console.print(f"wrote {out} (max relative difference onnxruntime vs PyTorch: {report.worst:.2e})")

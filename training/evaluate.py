@@ -12,7 +12,7 @@ from service.model_card import ModelCard
 from service.onnx_session import OnnxModel
 from service.preprocess import prepare_clip
 from training.clip_dataset import class_names
-from training.data import open_dataset
+from training.data import detect_layout, open_dataset
 from training.metrics import ClassificationReport, classification_report
 
 Predict = Callable[[dict[str, np.ndarray]], np.ndarray]
@@ -53,14 +53,17 @@ def evaluate(model: Path, data: Path, layout: str | None = None, split: str = "v
         ValueError: the dataset's classes do not match the model's labels.
     """
     card, predict = load_predictor(model)
-    reader = open_dataset(Path(data), layout=layout, split=split, modalities=tuple(card.modalities))
-    if len(reader) == 0:
+    kind = layout or detect_layout(Path(data))
+    splits = ["train", "valid"] if split == "all" and kind not in ("recorder", "npz") else [split]
+    readers = [open_dataset(Path(data), layout=layout, split=s, modalities=tuple(card.modalities)) for s in splits]
+    if sum(len(r) for r in readers) == 0:
         raise ValueError(f"no clips in {data} (split {split!r})")
-    names = class_names(Path(data), reader)
+    names = class_names(Path(data), readers[0])
     if names != card.labels[: len(names)]:
         raise ValueError(f"dataset classes {names} do not match the model's labels {card.labels}")
     logits, labels = [], []
-    for i in tqdm(range(len(reader)), desc="evaluate", unit="clip", disable=not progress):
+    jobs = [(r, i) for r in readers for i in range(len(r))]
+    for reader, i in tqdm(jobs, desc="evaluate", unit="clip", disable=not progress):
         clip = reader.load(i)
         inputs = prepare_clip(clip.rgb, clip.depth, card)
         logits.append(predict(inputs)[0])

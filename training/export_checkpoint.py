@@ -10,7 +10,7 @@ from training.checkpoint import load_checkpoint, network_from_checkpoint
 from training.export import ParityReport, export_onnx
 
 
-def card_from_checkpoint(blob: dict[str, Any], source: str) -> ModelCard:
+def card_from_checkpoint(blob: dict[str, Any], source: str, stream_window: int = 0) -> ModelCard:
     """The model card a checkpoint implies (labels, modalities, preprocessing)."""
     cfg = blob["model_config"]
     modalities = ["rgb", "depth"] if blob["modalities"] == "rgbd" else [blob["modalities"]]
@@ -29,13 +29,18 @@ def card_from_checkpoint(blob: dict[str, Any], source: str) -> ModelCard:
         depth_far_mm=float(depth.get("far_mm", 3000.0)),
         profile=str(cfg.get("profile", "")),
         source=source,
+        stream_window=stream_window,
     )
 
 
-def export_checkpoint(ckpt: Path, out: Path, source: str | None = None) -> ParityReport:
-    """Export a checkpoint written by `gesture train`; raises ParityError on mismatch."""
+def export_checkpoint(ckpt: Path, out: Path, source: str | None = None, stream_window: int = 0) -> ParityReport:
+    """Export a checkpoint written by `gesture train`; raises ParityError on mismatch.
+
+    Args:
+        stream_window: raw frames a live window spans (0: the model's T frames).
+    """
     blob = load_checkpoint(ckpt)
     net = network_from_checkpoint(blob)
     epoch = int(blob.get("epoch", -1)) + 1
     text = source or f"gesture train checkpoint {Path(ckpt).name} (epoch {epoch}, valid top-1 {blob.get('valid_top1', 0):.4f})"
-    return export_onnx(net, card_from_checkpoint(blob, text), out)
+    return export_onnx(net, card_from_checkpoint(blob, text, stream_window), out)

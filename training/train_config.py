@@ -42,8 +42,9 @@ class AugmentConfig:
 
 @dataclass(frozen=True)
 class OptimConfig:
-    """SGD + linear warm-up + cosine decay, the official recipe scaled to our runs."""
+    """Linear warm-up + cosine decay with SGD (the official recipe) or AdamW."""
 
+    name: str = "sgd"  # sgd (official) or adamw
     epochs: int = 100
     batch_size: int = 8
     lr: float = 0.01
@@ -82,6 +83,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.modalities not in ("rgb", "depth", "rgbd"):
             raise ConfigError(f"modalities: {self.modalities!r} is not rgb, depth or rgbd")
+        if self.optim.name not in ("sgd", "adamw"):
+            raise ConfigError(f"optim.name: {self.optim.name!r} is not sgd or adamw")
         if self.optim.epochs < 1 or self.optim.batch_size < 1:
             raise ConfigError("optim.epochs and optim.batch_size must be positive")
 

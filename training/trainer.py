@@ -114,7 +114,12 @@ class Trainer:
             if self.ctx.distributed else net
         )
         o = cfg.optim
-        self.optimizer = torch.optim.SGD(net.parameters(), lr=o.lr, momentum=o.momentum, weight_decay=o.weight_decay)
+        if o.name == "adamw":
+            self.optimizer: torch.optim.Optimizer = torch.optim.AdamW(net.parameters(), lr=o.lr,
+                                                                      weight_decay=o.weight_decay)
+        else:
+            self.optimizer = torch.optim.SGD(net.parameters(), lr=o.lr, momentum=o.momentum,
+                                             weight_decay=o.weight_decay)
         steps_per_epoch = len(_loader(self.train_ds, cfg, self.ctx, True, 0))
         if cfg.max_steps_per_epoch:
             steps_per_epoch = min(steps_per_epoch, cfg.max_steps_per_epoch)

@@ -101,7 +101,7 @@ def sample_background(rng: np.random.Generator, size: int) -> Background:
         tex = texture(rng, gx, gy, size)
         is_object = rng.random() < 0.35
         obj_depth = uniform(rng, (near, max(near + 1.0, plane - 150.0)))
-        rgb[mask] = (colour[None, :] * tex[mask][:, None])
+        rgb[mask] = colour[None, :] * tex[mask][:, None]
         if is_object:
             depth[mask] = obj_depth
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -11,46 +12,54 @@ app = typer.Typer(help="SynthGesture-RGBD generator.", no_args_is_help=True, add
 
 @app.command()
 def dataset(
-    out: Path = typer.Argument(..., help="dataset root"),
-    clips_per_class: int = typer.Option(200, help="isolated clips per class"),
-    seed: int = typer.Option(0, help="dataset seed"),
-    size: int = typer.Option(128, help="frame size (square)"),
-    streams: int = typer.Option(0, help="continuous streams to write"),
-    stream_gestures: int = typer.Option(8, help="gestures per stream"),
-    valid_fraction: float = typer.Option(0.2, help="share of each class in valid.txt"),
-    workers: int = typer.Option(0, help="processes (0: one per CPU)"),
+    out: Annotated[Path, typer.Argument(help="dataset root")],
+    clips_per_class: Annotated[int, typer.Option(help="isolated clips per class")] = 200,
+    seed: Annotated[int, typer.Option(help="dataset seed")] = 0,
+    size: Annotated[int, typer.Option(help="frame size (square)")] = 128,
+    streams: Annotated[int, typer.Option(help="continuous streams to write")] = 0,
+    stream_gestures: Annotated[int, typer.Option(help="gestures per stream")] = 8,
+    valid_fraction: Annotated[float, typer.Option(help="share of each class in valid.txt")] = 0.2,
+    workers: Annotated[int, typer.Option(help="processes (0: one per CPU)")] = 0,
 ) -> None:
     """Write the split-file layout (JPEG + 16-bit PNG frames, dataset_splits/*.txt)."""
     from .writer import write_dataset
 
     summary = write_dataset(
-        out, clips_per_class, seed, size=size, streams=streams, valid_fraction=valid_fraction,
-        workers=workers or None, stream_gestures=stream_gestures,
+        out,
+        clips_per_class,
+        seed,
+        size=size,
+        streams=streams,
+        valid_fraction=valid_fraction,
+        workers=workers or None,
+        stream_gestures=stream_gestures,
     )
     typer.echo(summary)
 
 
 @app.command()
 def npz(
-    out: Path = typer.Argument(..., help="output folder"),
-    clips_per_class: int = typer.Option(200, help="clips per class"),
-    seed: int = typer.Option(0, help="dataset seed"),
-    size: int = typer.Option(128, help="frame size (square)"),
-    workers: int = typer.Option(0, help="processes (0: one per CPU)"),
-    compress: bool = typer.Option(False, help="zip-compress the arrays"),
+    out: Annotated[Path, typer.Argument(help="output folder")],
+    clips_per_class: Annotated[int, typer.Option(help="clips per class")] = 200,
+    seed: Annotated[int, typer.Option(help="dataset seed")] = 0,
+    size: Annotated[int, typer.Option(help="frame size (square)")] = 128,
+    workers: Annotated[int, typer.Option(help="processes (0: one per CPU)")] = 0,
+    compress: Annotated[bool, typer.Option(help="zip-compress the arrays")] = False,
 ) -> None:
     """Write one .npz per clip plus labels.csv."""
     from .npz_writer import write_npz_clips
 
-    typer.echo(write_npz_clips(out, clips_per_class, seed, size=size, workers=workers or None,
-                               compress=compress))
+    summary = write_npz_clips(
+        out, clips_per_class, seed, size=size, workers=workers or None, compress=compress
+    )
+    typer.echo(summary)
 
 
 @app.command()
 def preview(
-    out: Path = typer.Argument(Path("synth_preview.png"), help="image to write"),
-    seed: int = typer.Option(0, help="seed"),
-    size: int = typer.Option(128, help="frame size (square)"),
+    out: Annotated[Path, typer.Argument(help="image to write")] = Path("synth_preview.png"),
+    seed: Annotated[int, typer.Option(help="seed")] = 0,
+    size: Annotated[int, typer.Option(help="frame size (square)")] = 128,
 ) -> None:
     """Write a contact sheet with one clip of every class (RGB and depth rows)."""
     from .preview import save_preview

@@ -96,9 +96,7 @@ def sense_depth(
     drop_draw = rng.random(depth.shape, dtype=np.float32)
     static_on = rng.random(len(sensor.static_blobs)) < 0.85
     n_flicker = int(rng.poisson(sensor.blob_rate))
-    flicker = rng.uniform(0, 1, size=(n_flicker, 3)) * np.array(
-        [size, size, sensor.blob_radius]
-    )
+    flicker = rng.uniform(0, 1, size=(n_flicker, 3)) * np.array([size, size, sensor.blob_radius])
 
     metres = depth * np.float32(0.001)
     sigma = np.clip(np.float32(sensor.sigma_1m) * metres * metres, *DEPTH_NOISE_MM)
@@ -109,7 +107,7 @@ def sense_depth(
     out = np.rint(noisy).astype(np.uint16)
 
     holes = np.zeros((size, size), dtype=np.uint8)
-    for (bx, by, br), on in zip(sensor.static_blobs, static_on):
+    for (bx, by, br), on in zip(sensor.static_blobs, static_on, strict=True):
         if on:
             cv2.circle(holes, (int(round(bx)), int(round(by))), int(round(br)), 1, -1)
     for bx, by, br in flicker:

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from .distractors import draw_distractors
 from .depth_noise import sense_depth
+from .distractors import draw_distractors
 from .hand import coverage, draw_hand_labels
 from .hand_colour import hand_colour, hand_relief
 from .motion import HandTrack

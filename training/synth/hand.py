@@ -132,8 +132,8 @@ def finger_segments(
     """
     o = min(max(openness, 0.0), 1.0)
     a, b = hand.palm_a, hand.palm_b
-    grow = 0.24 + 0.76 * o
-    spread = math.radians(2.5 + 8.0 * o)
+    grow = 0.15 + 0.85 * o
+    spread = math.radians(2.0 + 13.0 * o)
     out = []
     for k, xk in enumerate(_FINGER_X):
         base = (xk * a, -0.8 * b * math.sqrt(1 - xk * xk))
@@ -143,8 +143,8 @@ def finger_segments(
         out.append((base, tip, hand.finger_width, FINGER))
     side = hand.thumb_side
     base = (side * 0.78 * a, 0.15 * b)
-    phi = side * math.radians(30.0 + 32.0 * o)
-    length = 0.62 * hand.finger_len * (0.45 + 0.55 * o)
+    phi = side * math.radians(20.0 + 45.0 * o)
+    length = 0.62 * hand.finger_len * (0.4 + 0.6 * o)
     tip = (base[0] + length * math.sin(phi), base[1] - length * math.cos(phi))
     out.append((base, tip, hand.finger_width * 1.15, THUMB))
     return out
@@ -213,8 +213,12 @@ def coverage(labels: np.ndarray, supersample: int) -> tuple[np.ndarray, np.ndarr
         [n, n] (the largest part label inside the pixel: fingers win over the palm).
     """
     s = supersample
-    n = labels.shape[0] // s
-    blocks = labels.reshape(n, s, n, s)
-    alpha = (blocks > 0).sum(axis=(1, 3), dtype=np.int32).astype(np.float32) / (s * s)
-    part = blocks.max(axis=(1, 3))
+    covered = np.zeros(labels[::s, ::s].shape, dtype=np.uint16)
+    part = np.zeros(covered.shape, dtype=np.uint8)
+    for dy in range(s):
+        for dx in range(s):
+            sub = labels[dy::s, dx::s]
+            covered += sub > 0
+            np.maximum(part, sub, out=part)
+    alpha = covered.astype(np.float32) * np.float32(1.0 / (s * s))
     return alpha, part

@@ -65,13 +65,19 @@ def back_texture(u: np.ndarray, v: np.ndarray, hand: HandIdentity, openness: flo
     t2 = (v * np.float32(ca * inv)) - (u * np.float32(sa * inv))
     hatch = np.maximum(thin_lines(t1, 0.2), thin_lines(t2, 0.2))
     b = hand.palm_b
-    grow = 0.24 + 0.76 * min(max(openness, 0.0), 1.0)
-    rows = (-0.62 * b, -0.8 * b - 0.4 * grow * hand.finger_len, -0.8 * b - 0.72 * grow * hand.finger_len)
+    grow = 0.15 + 0.85 * min(max(openness, 0.0), 1.0)
+    rows = (
+        -0.62 * b,
+        -0.8 * b - 0.4 * grow * hand.finger_len,
+        -0.8 * b - 0.72 * grow * hand.finger_len,
+    )
     knuckles = np.zeros_like(u)
     for row in rows:
         knuckles = np.maximum(knuckles, 1 - np.abs(v - np.float32(row)) / np.float32(1.3))
     knuckles = np.clip(knuckles, 0, 1) * (np.abs(u) < np.float32(0.85 * hand.palm_a))
-    texture = 1 - np.float32(hand.hatch_strength) * hatch - np.float32(hand.knuckle_strength) * knuckles
+    texture = (
+        1 - np.float32(hand.hatch_strength) * hatch - np.float32(hand.knuckle_strength) * knuckles
+    )
     return texture.astype(np.float32)
 
 

@@ -35,7 +35,9 @@ class NpzSummary:
     seconds: float
 
 
-def _write_npz(task: ClipTask, root: Path, seed: int, size: int, compress: bool) -> tuple[str, int, int]:
+def _write_npz(
+    task: ClipTask, root: Path, seed: int, size: int, compress: bool
+) -> tuple[str, int, int]:
     clip = render_clip(task.label, task.rng(seed), size=size)
     file = f"{task.name}.npz"
     save = np.savez_compressed if compress else np.savez
@@ -82,5 +84,8 @@ def write_npz_clips(
         for file, _, label in rows:
             writer.writerow([file, label, C.CLASS_NAMES[label]])
     return NpzSummary(
-        out=root, clips=len(rows), frames=sum(r[1] for r in rows), seconds=time.perf_counter() - started
+        out=root,
+        clips=len(rows),
+        frames=sum(r[1] for r in rows),
+        seconds=time.perf_counter() - started,
     )

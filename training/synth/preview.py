@@ -42,14 +42,27 @@ def preview_grid(
         picks = np.linspace(max(first - 1, 0), min(last + 1, clip.frames - 1), columns).round()
         rgb_row = np.concatenate([clip.rgb[int(i)] for i in picks], axis=1).copy()
         depth_row = np.concatenate([colourise_depth(clip.depth[int(i)]) for i in picks], axis=1)
-        cv2.putText(rgb_row, C.CLASS_NAMES[label], (2, 11), cv2.FONT_HERSHEY_SIMPLEX, 0.38,
-                    (255, 255, 255), 1, cv2.LINE_AA)
+        cv2.putText(
+            rgb_row,
+            C.CLASS_NAMES[label],
+            (2, 11),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.38,
+            (255, 255, 255),
+            1,
+            cv2.LINE_AA,
+        )
         rows += [rgb_row, depth_row]
     return np.concatenate(rows, axis=0)
 
 
-def save_preview(path: Path, labels: Sequence[int] = tuple(range(C.NUM_CLASSES)), seed: int = 0,
-                 size: int = 128, columns: int = 6) -> Path:
+def save_preview(
+    path: Path,
+    labels: Sequence[int] = tuple(range(C.NUM_CLASSES)),
+    seed: int = 0,
+    size: int = 128,
+    columns: int = 6,
+) -> Path:
     """Writes `preview_grid` to an image file (PNG by extension) and returns its path."""
     image = preview_grid(labels, seed=seed, size=size, columns=columns)
     path = Path(path)

@@ -59,9 +59,7 @@ def motion_blur(
     return acc_c * inv, acc_a * inv
 
 
-def to_uint8_with_noise(
-    rgb: np.ndarray, sigma: float, rng: np.random.Generator
-) -> np.ndarray:
+def to_uint8_with_noise(rgb: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
     """Adds Gaussian sensor noise and quantises.
 
     Args:

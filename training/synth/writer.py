@@ -79,7 +79,9 @@ def write_frames(root: Path, name: str, rgb: np.ndarray, depth: np.ndarray) -> N
     if hasattr(cv2, "IMWRITE_JPEG_SAMPLING_FACTOR"):  # full-resolution colour (4:4:4)
         params += [cv2.IMWRITE_JPEG_SAMPLING_FACTOR, cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444]
     for t in range(rgb.shape[0]):
-        ok = cv2.imwrite(str(rgb_dir / f"{t:06d}.jpg"), np.ascontiguousarray(rgb[t, ..., ::-1]), params)
+        ok = cv2.imwrite(
+            str(rgb_dir / f"{t:06d}.jpg"), np.ascontiguousarray(rgb[t, ..., ::-1]), params
+        )
         ok &= cv2.imwrite(str(depth_dir / f"{t:06d}.png"), depth[t])
         if not ok:
             raise OSError(f"could not write frame {t} of {name} under {root}")
@@ -92,8 +94,13 @@ def _write_clip(task: ClipTask, root: Path, seed: int, size: int) -> tuple[str, 
     return name, clip.frames, task.label
 
 
-def write_stream_files(stream_dir: Path, index: int, rgb: np.ndarray, depth: np.ndarray,
-                       events: list[tuple[int, int, int]]) -> None:
+def write_stream_files(
+    stream_dir: Path,
+    index: int,
+    rgb: np.ndarray,
+    depth: np.ndarray,
+    events: list[tuple[int, int, int]],
+) -> None:
     """Writes `stream_%03d.npz` (rgb, depth) and `stream_%03d.json` (fps, frames, events)."""
     stream_dir.mkdir(parents=True, exist_ok=True)
     stem = stream_dir / f"stream_{index:03d}"

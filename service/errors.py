@@ -1,0 +1,61 @@
+"""Errors a client can cause, each mapped to an HTTP status with a JSON body that names it."""
+
+from __future__ import annotations
+
+
+class ClientError(Exception):
+    """Base of client-caused errors: `status` and a machine-readable `code`."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_json(self) -> dict[str, str]:
+        return {"error": self.code, "detail": self.message}
+
+
+class PayloadTooLarge(ClientError):
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMedia(ClientError):
+    status = 415
+    code = "unsupported_media"
+
+
+class UndecodableInput(ClientError):
+    status = 422
+    code = "undecodable_input"
+
+
+class InvalidClip(ClientError):
+    """Decoded, but unusable: mismatched modalities, too many frames, too large frames."""
+
+    status = 422
+    code = "invalid_clip"
+
+
+class MissingModality(ClientError):
+    status = 422
+    code = "missing_modality"
+
+
+class Overloaded(ClientError):
+    """The inference queue is full: the client should retry later."""
+
+    status = 503
+    code = "overloaded"
+
+
+class Unauthorized(ClientError):
+    status = 401
+    code = "unauthorized"
+
+
+class TooManyStreams(ClientError):
+    status = 429
+    code = "too_many_streams"

@@ -1,0 +1,65 @@
+"""Per-connection streaming state: a ring buffer of preprocessed frames that yields a
+window every `hop` frames, and the event detector of that stream. Plain Python; the
+WebSocket route only moves messages in and out."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from service.depth import encode_depth
+from service.events import EventDetector, EventParams
+from service.model_card import ModelCard
+from service.preprocess import eval_indices, resize_crop
+
+
+@dataclass(frozen=True)
+class Window:
+    """Model inputs {modality: uint8 [1, T, H, W, 3]} of frames start..end (inclusive)."""
+
+    inputs: dict[str, np.ndarray]
+    start_frame: int
+    end_frame: int
+
+
+class StreamSession:
+    """Feed frames in order; every `hop` frames (once the buffer holds a full window) it
+    returns the window to classify."""
+
+    def __init__(self, card: ModelCard, hop: int, window: int | None = None,
+                 params: EventParams | None = None) -> None:
+        self.card = card
+        self.hop = hop
+        self.window = window or card.stream_window
+        if self.window < card.frames:
+            raise ValueError(f"window must be at least the model's {card.frames} frames")
+        self.buffers: dict[str, deque[np.ndarray]] = {m: deque(maxlen=self.window) for m in card.modalities}
+        self.indices: deque[int] = deque(maxlen=self.window)
+        self.detector = EventDetector(card.labels, params)
+        self.since_window = 0
+
+    def _prepare(self, rgb: np.ndarray | None, depth: np.ndarray | None) -> dict[str, np.ndarray]:
+        c = self.card
+        out = {}
+        if "rgb" in c.modalities and rgb is not None:
+            out["rgb"] = resize_crop(rgb[None], c.resize, c.height, c.width)[0]
+        if "depth" in c.modalities and depth is not None:
+            d = resize_crop(depth[None], c.resize, c.height, c.width)
+            out["depth"] = encode_depth(d, c.depth_encoding, c.depth_near_mm, c.depth_far_mm)[0]
+        return out
+
+    def push(self, index: int, rgb: np.ndarray | None, depth: np.ndarray | None) -> Window | None:
+        """Add frame `index`: rgb uint8 [H, W, 3], depth uint16 [H, W] mm (as the model needs)."""
+        prepared = self._prepare(rgb, depth)
+        for m, frame in prepared.items():
+            self.buffers[m].append(frame)
+        self.indices.append(index)
+        self.since_window += 1
+        if len(self.indices) < self.window or self.since_window < self.hop:
+            return None
+        self.since_window = 0
+        idx = eval_indices(len(self.indices), self.card.frames)
+        inputs = {m: np.stack([buf[i] for i in idx])[None] for m, buf in self.buffers.items()}
+        return Window(inputs, self.indices[0], self.indices[-1])

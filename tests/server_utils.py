@@ -1,0 +1,54 @@
+"""A real uvicorn server on 127.0.0.1 in a subprocess, for the service tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_server(model: Path, **env: str):
+    """Start `gesture serve` on a free port; yields the base URL; stops it afterwards."""
+    port = free_port()
+    environment = {**os.environ, "GESTURE_LOG_LEVEL": "warning", "OMP_NUM_THREADS": "1",
+                   **{f"GESTURE_{k.upper()}": str(v) for k, v in env.items()}}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "training.cli", "serve", "--model", str(model), "--port", str(port)],
+        cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited: {proc.stdout.read() if proc.stdout else ''}")
+            try:
+                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("server did not become ready in 120 s")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
