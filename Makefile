@@ -7,6 +7,7 @@ setup:
 	bash .ci/setup
 
 test: setup
+	.venv/bin/ruff check model training service tests
 	$(PY) -m pytest -q
 
 bench: setup
@@ -15,5 +16,5 @@ bench: setup
 lint: setup
 	.venv/bin/ruff check model training service tests
 
-serve:
-	@echo "gesture serve is not implemented yet (issue 4): see the Status table in README.md" >&2; exit 1
+serve: setup
+	.venv/bin/gesture serve --host $${GESTURE_HOST:-127.0.0.1} --port $${GESTURE_PORT:-8000}

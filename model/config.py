@@ -155,19 +155,16 @@ def _paper() -> ModelConfig:
     return ModelConfig(profile="paper")
 
 
+def _scaled_spatial(factor: float) -> SpatialConfig:
+    """The paper's DSN with every width multiplied by `factor` (at least 1 channel)."""
+    s = SpatialConfig()
+    names = ("stem", "mixed_3b", "mixed_3c", "mixed_4b", "mixed_4c", "mixed_5b", "mixed_5c")
+    return replace(s, **{n: _scale(getattr(s, n), factor) for n in names})
+
+
 def _lite() -> ModelConfig:
     """Real time on 2 CPU cores: 112 px, 16 frames, a quarter of the widths, D = 128."""
-    s = SpatialConfig()
-    factor = 0.25
-    spatial = SpatialConfig(
-        stem=_scale(s.stem, factor),  # type: ignore[arg-type]
-        mixed_3b=_scale(s.mixed_3b, factor),  # type: ignore[arg-type]
-        mixed_3c=_scale(s.mixed_3c, factor),  # type: ignore[arg-type]
-        mixed_4b=_scale(s.mixed_4b, factor),  # type: ignore[arg-type]
-        mixed_4c=_scale(s.mixed_4c, factor),  # type: ignore[arg-type]
-        mixed_5b=_scale(s.mixed_5b, factor),  # type: ignore[arg-type]
-        mixed_5c=_scale(s.mixed_5c, factor),  # type: ignore[arg-type]
-    )
+    spatial = _scaled_spatial(0.25)
     temporal = TemporalConfig(
         branch_tokens=(4, 8, 12),
         depth=2,
@@ -199,17 +196,7 @@ def _lite() -> ModelConfig:
 
 def _tiny() -> ModelConfig:
     """For tests: 32 px, 8 frames, a sixteenth of the widths, D = 32."""
-    s = SpatialConfig()
-    factor = 1 / 16
-    spatial = SpatialConfig(
-        stem=_scale(s.stem, factor),  # type: ignore[arg-type]
-        mixed_3b=_scale(s.mixed_3b, factor),  # type: ignore[arg-type]
-        mixed_3c=_scale(s.mixed_3c, factor),  # type: ignore[arg-type]
-        mixed_4b=_scale(s.mixed_4b, factor),  # type: ignore[arg-type]
-        mixed_4c=_scale(s.mixed_4c, factor),  # type: ignore[arg-type]
-        mixed_5b=_scale(s.mixed_5b, factor),  # type: ignore[arg-type]
-        mixed_5c=_scale(s.mixed_5c, factor),  # type: ignore[arg-type]
-    )
+    spatial = _scaled_spatial(1 / 16)
     temporal = TemporalConfig(
         branch_tokens=(2, 4, 6),
         depth=2,

@@ -90,9 +90,7 @@ class DecoupledTemporalNetwork(nn.Module):
         for name, n in zip(BRANCHES, t.branch_tokens):
             setattr(self, f"pos_embedding_{name}", nn.Parameter(torch.randn(1, n + 1, cfg.dim)))
             setattr(self, f"cls_token_{name}", nn.Parameter(torch.randn(1, 1, cfg.dim)))
-        self.multi_scale_transformers = nn.ModuleList(
-            [MultiScaleLayer(cfg, local=(i == 0)) for i in range(t.depth)]
-        )
+        self.multi_scale_transformers = nn.ModuleList([MultiScaleLayer(cfg, local=(i == 0)) for i in range(t.depth)])
         if t.rcm:
             self.rcm = RecouplingModule(cfg.frames, cfg.dim, t.rcm_hidden, t.rcm_qk_dim)
         self.with_heads = with_heads
@@ -149,9 +147,6 @@ class DecoupledTemporalNetwork(nn.Module):
         Returns:
             ([B, K] merged logits, three [B, K] branch logits).
         """
-        logits = [
-            getattr(self, f"mlp_head_{name}")(f) / self.temperature
-            for name, f in zip(BRANCHES, branch_features)
-        ]
+        logits = [getattr(self, f"mlp_head_{name}")(f) / self.temperature for name, f in zip(BRANCHES, branch_features)]
         merged = torch.maximum(torch.maximum(logits[0], logits[1]), logits[2])
         return merged, logits

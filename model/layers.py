@@ -47,9 +47,7 @@ class Unit3D(nn.Module):
         super().__init__()
         self.kernel = _triple(kernel)
         self.stride = _triple(stride)
-        self.conv3d = nn.Conv3d(
-            in_channels, out_channels, self.kernel, stride=self.stride, padding=0, bias=False
-        )
+        self.conv3d = nn.Conv3d(in_channels, out_channels, self.kernel, stride=self.stride, padding=0, bias=False)
         self.bn = nn.BatchNorm3d(out_channels, eps=1e-3, momentum=0.01)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -62,9 +60,7 @@ class Unit3D(nn.Module):
 class MaxPool3dSame(nn.Module):
     """SAME zero padding, then max pooling (no parameters)."""
 
-    def __init__(
-        self, kernel: int | tuple[int, int, int], stride: int | tuple[int, int, int] = 1
-    ) -> None:
+    def __init__(self, kernel: int | tuple[int, int, int], stride: int | tuple[int, int, int] = 1) -> None:
         super().__init__()
         self.kernel = _triple(kernel)
         self.stride = _triple(stride)

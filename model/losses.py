@@ -50,9 +50,7 @@ def fusion_loss(
     + MSE(recon, t_rgb) + MSE(recon, t_depth) + lambda_d (distill_rgb + distill_depth)`,
     with s the modality discriminator `sigmoid(fc(dropout(t)))`.
     """
-    ce = smoothed_ce(out.logits, target) + smoothed_ce(out.rgb_logits, target) + smoothed_ce(
-        out.depth_logits, target
-    )
+    ce = smoothed_ce(out.logits, target) + smoothed_ce(out.rgb_logits, target) + smoothed_ce(out.depth_logits, target)
     s_rgb, s_depth = net.modality_scores(out.t_rgb), net.modality_scores(out.t_depth)  # [B, 1]
     bce = F.binary_cross_entropy(s_rgb, torch.ones_like(s_rgb)) + F.binary_cross_entropy(
         s_depth, torch.zeros_like(s_depth)

@@ -33,9 +33,7 @@ def strip_module_prefix(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Te
 
 def detect_kind(state: Mapping[str, torch.Tensor]) -> Kind:
     """`fusion` when the keys hold both Modalit_rgb and Modalit_depth, else `unimodal`."""
-    if any(k.startswith("Modalit_rgb.") for k in state) and any(
-        k.startswith("Modalit_depth.") for k in state
-    ):
+    if any(k.startswith("Modalit_rgb.") for k in state) and any(k.startswith("Modalit_depth.") for k in state):
         return "fusion"
     if "Conv3d_1a_7x7.conv3d.weight" in state and "LinearMap.1.weight" in state:
         return "unimodal"
@@ -94,9 +92,7 @@ def infer_config(
     )
     dim = int(_get(state, f"{p}LinearMap.1.weight").shape[0])
     layer_ids = {
-        int(m.group(1))
-        for k in state
-        if (m := re.match(re.escape(p) + r"dtn\.multi_scale_transformers\.(\d+)\.", k))
+        int(m.group(1)) for k in state if (m := re.match(re.escape(p) + r"dtn\.multi_scale_transformers\.(\d+)\.", k))
     }
     if not layer_ids:
         raise OfficialCheckpointError(f"no {p}dtn.multi_scale_transformers.* keys")
@@ -106,9 +102,7 @@ def infer_config(
     heads = 8
     if inner % heads:
         raise OfficialCheckpointError(f"attention width {inner} is not divisible by 8 heads")
-    tokens = tuple(
-        int(_get(state, f"{p}dtn.pos_embedding_{b}").shape[1]) - 1 for b in ("small", "media", "large")
-    )
+    tokens = tuple(int(_get(state, f"{p}dtn.pos_embedding_{b}").shape[1]) - 1 for b in ("small", "media", "large"))
     has_rcm = f"{p}dtn.rcm.q.weight" in state
     if has_rcm:
         frames = int(_get(state, f"{p}dtn.rcm.q.weight").shape[1])

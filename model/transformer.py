@@ -67,9 +67,7 @@ class TransformerBlock(nn.Module):
     Keys follow the release: `layers.0.0` is the attention, `layers.0.1` the feed-forward.
     """
 
-    def __init__(
-        self, dim: int, heads: int, head_dim: int, mlp_dim: int, knn_ratio: float, dropout: float
-    ) -> None:
+    def __init__(self, dim: int, heads: int, head_dim: int, mlp_dim: int, knn_ratio: float, dropout: float) -> None:
         super().__init__()
         attn = PreNorm(dim, KNNAttention(dim, heads, head_dim, knn_ratio, dropout))
         ff = PreNorm(dim, FeedForward(dim, mlp_dim, dropout))

@@ -51,5 +51,9 @@ class UnimodalNetwork(DecoupledSpatialNetwork):
         out = self.temporal(self.spatial(frames, guidance))
         logits, branch_logits = self.dtn.heads(out.branch_features)
         return UnimodalOutput(
-            logits, tuple(branch_logits), out.distillation, out.features, out.branch_features  # type: ignore[arg-type]
+            logits,
+            tuple(branch_logits),
+            out.distillation,
+            out.features,
+            out.branch_features,  # type: ignore[arg-type]
         )

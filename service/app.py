@@ -28,8 +28,14 @@ log = logging.getLogger("gesture.app")
 
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return json.dumps({"time": round(record.created, 3), "level": record.levelname.lower(),
-                           "logger": record.name, "message": record.getMessage()})
+        return json.dumps(
+            {
+                "time": round(record.created, 3),
+                "level": record.levelname.lower(),
+                "logger": record.name,
+                "message": record.getMessage(),
+            }
+        )
 
 
 def configure_logging(level: str) -> None:
@@ -85,8 +91,13 @@ class BodyLimit:
 
 async def _send_json(send: Any, error: ClientError) -> None:
     body = json.dumps(error.to_json()).encode()
-    await send({"type": "http.response.start", "status": error.status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": error.status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -109,8 +120,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         runtime.stop()
 
-    app = FastAPI(title="gesture", version="0.1.0", lifespan=lifespan,
-                  description="Real-time RGB-D gesture recognition (DSN/DTN/RCM/CAPF, CVPR 2022).")
+    app = FastAPI(
+        title="gesture",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="Real-time RGB-D gesture recognition (DSN/DTN/RCM/CAPF, CVPR 2022).",
+    )
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.runtime = runtime
@@ -118,8 +133,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if origins:
-        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
-                           allow_headers=["X-API-Key", "Content-Type"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["X-API-Key", "Content-Type"],
+        )
 
     @app.middleware("http")
     async def count_requests(request: Request, call_next):  # type: ignore[no-untyped-def]

@@ -23,8 +23,14 @@ def require_modalities(clip: DecodedClip, card: ModelCard) -> None:
             raise MissingModality(f"the model needs {' and '.join(card.modalities)} but the clip has only {have}")
 
 
-def classify_clip(clip: DecodedClip, card: ModelCard, predict: Predict, top_k: int = 5,
-                  hop: int = 4, params: EventParams | None = None) -> dict[str, Any]:
+def classify_clip(
+    clip: DecodedClip,
+    card: ModelCard,
+    predict: Predict,
+    top_k: int = 5,
+    hop: int = 4,
+    params: EventParams | None = None,
+) -> dict[str, Any]:
     """The JSON result of one clip (see docs/protocol.md, "REST")."""
     require_modalities(clip, card)
     rgb = clip.rgb if "rgb" in card.modalities else None

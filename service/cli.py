@@ -24,8 +24,18 @@ def info(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
     if as_json:
-        print(json.dumps({**meta, "labels": card.labels, "modalities": card.modalities,
-                          "config": card.config, "outputs": card.outputs}, indent=2))
+        print(
+            json.dumps(
+                {
+                    **meta,
+                    "labels": card.labels,
+                    "modalities": card.modalities,
+                    "config": card.config,
+                    "outputs": card.outputs,
+                },
+                indent=2,
+            )
+        )
         return
     table = Table(title=model, show_header=False)
     table.add_row("modalities", " + ".join(card.modalities))
@@ -86,8 +96,9 @@ def classify(
     for row in result["top"]:
         console.print(f"  {row['label']:>16}  {row['probability']:.3f}")
     for event in result["events"]:
-        console.print(f"  event {event['label']} frames {event['start_frame']}-{event['end_frame']} "
-                      f"({event['confidence']:.2f})")
+        console.print(
+            f"  event {event['label']} frames {event['start_frame']}-{event['end_frame']} ({event['confidence']:.2f})"
+        )
 
 
 def serve(
@@ -102,8 +113,9 @@ def serve(
     from service.app import create_app
     from service.settings import Settings
 
-    overrides = {k: v for k, v in {"model": model, "host": host, "port": port, "api_key": api_key}.items()
-                 if v is not None}
+    overrides = {
+        k: v for k, v in {"model": model, "host": host, "port": port, "api_key": api_key}.items() if v is not None
+    }
     try:
         settings = Settings(**overrides)
     except ValueError as exc:
@@ -112,5 +124,10 @@ def serve(
     if not settings.model.is_file():
         console.print(f"[red]error:[/red] model not found: {settings.model}")
         raise typer.Exit(2)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
-                ws_max_size=16 * 1024 * 1024)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        ws_max_size=16 * 1024 * 1024,
+    )

@@ -52,8 +52,7 @@ class GestureEvent:
 class EventDetector:
     """Feed window probabilities in order with `update`; it returns an event or None."""
 
-    def __init__(self, labels: list[str], params: EventParams | None = None,
-                 no_gesture: str = "no_gesture") -> None:
+    def __init__(self, labels: list[str], params: EventParams | None = None, no_gesture: str = "no_gesture") -> None:
         self.labels = labels
         self.params = params or EventParams()
         self.background = labels.index(no_gesture) if no_gesture in labels else None

@@ -55,8 +55,9 @@ def encode_depth(frame: np.ndarray, encoding: str) -> bytes:
     return buf.tobytes()
 
 
-def unpack_frame(message: bytes, width: int, height: int, rgb_encoding: str, depth_encoding: str,
-                 want_rgb: bool, want_depth: bool) -> Frame:
+def unpack_frame(
+    message: bytes, width: int, height: int, rgb_encoding: str, depth_encoding: str, want_rgb: bool, want_depth: bool
+) -> Frame:
     """Decode one binary message.
 
     Raises:
@@ -69,7 +70,7 @@ def unpack_frame(message: bytes, width: int, height: int, rgb_encoding: str, dep
         raise FrameError("malformed_frame", "bad magic: binary frames start with b'GF01'")
     if HEADER.size + n_rgb + n_depth != len(message):
         raise FrameError("malformed_frame", f"frame {index}: lengths {n_rgb} + {n_depth} do not match the message")
-    body = memoryview(message)[HEADER.size:]
+    body = memoryview(message)[HEADER.size :]
     rgb = depth = None
     if want_rgb:
         if n_rgb == 0:
@@ -77,15 +78,18 @@ def unpack_frame(message: bytes, width: int, height: int, rgb_encoding: str, dep
         raw = bytes(body[:n_rgb])
         if rgb_encoding == "raw":
             if n_rgb != width * height * 3:
-                raise FrameError("wrong_size", f"frame {index}: raw rgb is {n_rgb} bytes, expected {width * height * 3}")
+                raise FrameError(
+                    "wrong_size", f"frame {index}: raw rgb is {n_rgb} bytes, expected {width * height * 3}"
+                )
             rgb = np.frombuffer(raw, np.uint8).reshape(height, width, 3)
         else:
             img = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_COLOR)
             if img is None:
                 raise FrameError("undecodable", f"frame {index}: rgb is not a decodable image")
             if img.shape[:2] != (height, width):
-                raise FrameError("wrong_size", f"frame {index}: rgb is {img.shape[1]}x{img.shape[0]}, "
-                                               f"expected {width}x{height}")
+                raise FrameError(
+                    "wrong_size", f"frame {index}: rgb is {img.shape[1]}x{img.shape[0]}, expected {width}x{height}"
+                )
             rgb = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
     if want_depth:
         if n_depth == 0:
@@ -93,14 +97,17 @@ def unpack_frame(message: bytes, width: int, height: int, rgb_encoding: str, dep
         raw = bytes(body[n_rgb:])
         if depth_encoding == "raw":
             if n_depth != width * height * 2:
-                raise FrameError("wrong_size", f"frame {index}: raw depth is {n_depth} bytes, expected {width * height * 2}")
+                raise FrameError(
+                    "wrong_size", f"frame {index}: raw depth is {n_depth} bytes, expected {width * height * 2}"
+                )
             depth = np.frombuffer(raw, "<u2").reshape(height, width).astype(np.uint16)
         else:
             img = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_UNCHANGED)
             if img is None or img.dtype != np.uint16 or img.ndim != 2:
                 raise FrameError("undecodable", f"frame {index}: depth is not a 16-bit single-channel PNG")
             if img.shape != (height, width):
-                raise FrameError("wrong_size", f"frame {index}: depth is {img.shape[1]}x{img.shape[0]}, "
-                                               f"expected {width}x{height}")
+                raise FrameError(
+                    "wrong_size", f"frame {index}: depth is {img.shape[1]}x{img.shape[0]}, expected {width}x{height}"
+                )
             depth = img
     return Frame(index, ts, rgb, depth)

@@ -49,8 +49,12 @@ def _provider_list(options: SessionOptions) -> list[str | tuple[str, dict[str, s
             trt: dict[str, str] = {"trt_fp16_enable": str(options.trt_fp16)}
             if options.trt_cache_dir:
                 os.makedirs(options.trt_cache_dir, exist_ok=True)
-                trt.update(trt_engine_cache_enable="True", trt_engine_cache_path=options.trt_cache_dir,
-                           trt_timing_cache_enable="True", trt_timing_cache_path=options.trt_cache_dir)
+                trt.update(
+                    trt_engine_cache_enable="True",
+                    trt_engine_cache_path=options.trt_cache_dir,
+                    trt_timing_cache_enable="True",
+                    trt_timing_cache_path=options.trt_cache_dir,
+                )
             chosen.append((name, trt))
         else:
             chosen.append(name)

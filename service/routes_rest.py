@@ -26,8 +26,7 @@ def _limits(request: Request) -> Limits:
 def _auth(request: Request) -> None:
     from service.app import check_api_key
 
-    check_api_key(request.app.state.settings,
-                  request.headers.get("x-api-key") or request.query_params.get("api_key"))
+    check_api_key(request.app.state.settings, request.headers.get("x-api-key") or request.query_params.get("api_key"))
 
 
 def _ready(request: Request) -> Any:
@@ -44,24 +43,38 @@ async def models(request: Request) -> dict[str, Any]:
     runtime = _ready(request)
     card = runtime.model.card
     return {
-        "models": [{
-            "name": os.path.basename(runtime.model.path),
-            "labels": card.labels,
-            "modalities": card.modalities,
-            "frames": card.frames,
-            "height": card.height,
-            "width": card.width,
-            "resize": card.resize,
-            "stream_window": card.stream_window,
-            "frp_window": card.frp_window,
-            "depth_encoding": card.depth_encoding,
-            "depth_near_mm": card.depth_near_mm,
-            "depth_far_mm": card.depth_far_mm,
-            "profile": card.profile,
-            "source": card.source,
-            "providers": runtime.model.providers,
-        }]
+        "models": [
+            {
+                "name": os.path.basename(runtime.model.path),
+                "labels": card.labels,
+                "modalities": card.modalities,
+                "frames": card.frames,
+                "height": card.height,
+                "width": card.width,
+                "resize": card.resize,
+                "stream_window": card.stream_window,
+                "frp_window": card.frp_window,
+                "depth_encoding": card.depth_encoding,
+                "depth_near_mm": card.depth_near_mm,
+                "depth_far_mm": card.depth_far_mm,
+                "profile": card.profile,
+                "source": card.source,
+                "providers": runtime.model.providers,
+            }
+        ]
     }
+
+
+def _client_error_in(exc: BaseException) -> ClientError | None:
+    """The ClientError inside an exception group (anyio wraps errors raised while reading)."""
+    if isinstance(exc, ClientError):
+        return exc
+    for inner in getattr(exc, "exceptions", ()):
+        found = _client_error_in(inner)
+        if found is not None:
+            return found
+    cause = exc.__cause__ or exc.__context__
+    return _client_error_in(cause) if cause is not None and cause is not exc else None
 
 
 async def _read(upload: UploadFile) -> tuple[bytes, str]:
@@ -76,8 +89,9 @@ def _decode(files: dict[str, tuple[bytes, str]], limits: Limits) -> DecodedClip:
             return decode_npz(data)
         if suffix in RECORDING_SUFFIXES:
             raise UnsupportedMedia("RealSense recordings (.bag/.db3) are not supported yet")
-        raise UnsupportedMedia(f"unsupported clip file {suffix or '(no extension)'}: send a .npz, "
-                               "or 'rgb' and 'depth' videos")
+        raise UnsupportedMedia(
+            f"unsupported clip file {suffix or '(no extension)'}: send a .npz, or 'rgb' and 'depth' videos"
+        )
     if "rgb" not in files and "depth" not in files:
         raise InvalidClip("no file: send 'clip' (.npz) or 'rgb' and/or 'depth' videos as multipart fields")
     rgb = depth = None
@@ -114,8 +128,8 @@ async def classify(request: Request, top_k: int = 5, hop: int = 4) -> dict[str, 
         form = await request.form(max_files=4, max_fields=8)
     except ClientError:
         raise
-    except Exception as exc:  # malformed multipart bodies
-        raise UndecodableInput(f"malformed multipart body ({exc})") from exc
+    except Exception as exc:  # malformed multipart bodies; the size limit may arrive wrapped
+        raise _client_error_in(exc) or UndecodableInput(f"malformed multipart body ({exc})") from exc
     files = {}
     for name in ("clip", "rgb", "depth"):
         item = form.get(name)

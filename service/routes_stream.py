@@ -41,7 +41,7 @@ class ProtocolViolation(Exception):
 def parse_start(message: dict[str, Any], modalities: list[str], model_frames: int) -> dict[str, Any]:
     """Validate the opening JSON message; returns the normalised stream settings."""
     if message.get("type") != "start":
-        raise ProtocolViolation("the first message must be JSON {\"type\": \"start\", ...}")
+        raise ProtocolViolation('the first message must be JSON {"type": "start", ...}')
     try:
         width, height = int(message["width"]), int(message["height"])
     except (KeyError, TypeError, ValueError):
@@ -62,8 +62,15 @@ def parse_start(message: dict[str, Any], modalities: list[str], model_frames: in
         raise ProtocolViolation("hop must be in 1..256")
     if window is not None and not model_frames <= int(window) <= 1024:
         raise ProtocolViolation(f"window must be in {model_frames}..1024 frames")
-    return {"width": width, "height": height, "rgb_encoding": rgb_enc, "depth_encoding": depth_enc,
-            "hop": hop, "window": None if window is None else int(window), "fps": message.get("fps")}
+    return {
+        "width": width,
+        "height": height,
+        "rgb_encoding": rgb_enc,
+        "depth_encoding": depth_enc,
+        "hop": hop,
+        "window": None if window is None else int(window),
+        "fps": message.get("fps"),
+    }
 
 
 class Connection:
@@ -99,9 +106,12 @@ class Connection:
 
     def stats(self) -> dict[str, Any]:
         lat = self.latencies[-200:]
-        return {"type": "stats", **self.counts,
-                "latency_ms_p50": round(float(np.percentile(lat, 50)) * 1000, 2) if lat else None,
-                "queue_depth": self.runtime.scheduler.depth if self.runtime.scheduler else 0}
+        return {
+            "type": "stats",
+            **self.counts,
+            "latency_ms_p50": round(float(np.percentile(lat, 50)) * 1000, 2) if lat else None,
+            "queue_depth": self.runtime.scheduler.depth if self.runtime.scheduler else 0,
+        }
 
     async def classify(self, session: StreamSession, window: Window, received: float) -> None:
         loop = asyncio.get_running_loop()
@@ -123,8 +133,15 @@ class Connection:
         self.metrics.windows.labels("stream").inc()
         labels = self.runtime.model.card.labels
         w = WindowPrediction(window.start_frame, window.end_frame, probs)
-        self.send({"type": "prediction", "start_frame": w.start_frame, "end_frame": w.end_frame,
-                   "top": w.top(labels, 3), "latency_ms": round(latency * 1000, 2)})
+        self.send(
+            {
+                "type": "prediction",
+                "start_frame": w.start_frame,
+                "end_frame": w.end_frame,
+                "top": w.top(labels, 3),
+                "latency_ms": round(latency * 1000, 2),
+            }
+        )
         event = session.detector.update(probs, w.start_frame, w.end_frame)
         if event is not None:
             self.counts["events"] += 1
@@ -150,8 +167,15 @@ async def stream(ws: WebSocket) -> None:
         await ws.close(code=TRY_AGAIN_LATER)
         return
     if app.state.streams >= settings.max_streams:
-        await ws.send_text(json.dumps({"type": "error", "error": "too_many_streams",
-                                       "detail": f"the server takes at most {settings.max_streams} streams"}))
+        await ws.send_text(
+            json.dumps(
+                {
+                    "type": "error",
+                    "error": "too_many_streams",
+                    "detail": f"the server takes at most {settings.max_streams} streams",
+                }
+            )
+        )
         await ws.close(code=TRY_AGAIN_LATER)
         return
     app.state.streams += 1
@@ -194,8 +218,16 @@ async def _serve(ws: WebSocket, conn: Connection, runtime: Any, metrics: Any) ->
     except json.JSONDecodeError:
         raise ProtocolViolation("the start message is not valid JSON") from None
     session = StreamSession(card, start["hop"], start["window"])
-    conn.send({"type": "ready", "labels": card.labels, "modalities": card.modalities, "window": session.window,
-               "frames": card.frames, "hop": session.hop})
+    conn.send(
+        {
+            "type": "ready",
+            "labels": card.labels,
+            "modalities": card.modalities,
+            "window": session.window,
+            "frames": card.frames,
+            "hop": session.hop,
+        }
+    )
     want_rgb, want_depth = "rgb" in card.modalities, "depth" in card.modalities
     last_stats = time.perf_counter()
     while True:
@@ -218,8 +250,16 @@ async def _serve(ws: WebSocket, conn: Connection, runtime: Any, metrics: Any) ->
         conn.counts["frames"] += 1
         metrics.frames.inc()
         try:
-            frame = await run_in_threadpool(unpack_frame, data or b"", start["width"], start["height"],
-                                            start["rgb_encoding"], start["depth_encoding"], want_rgb, want_depth)
+            frame = await run_in_threadpool(
+                unpack_frame,
+                data or b"",
+                start["width"],
+                start["height"],
+                start["rgb_encoding"],
+                start["depth_encoding"],
+                want_rgb,
+                want_depth,
+            )
             if frame.index <= conn.last_index:
                 raise FrameError("out_of_order", f"frame {frame.index} arrived after frame {conn.last_index}")
         except FrameError as exc:

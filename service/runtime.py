@@ -29,20 +29,36 @@ class Runtime:
     def start(self) -> None:
         """Blocking: load, warm up (first runs build kernels / TensorRT engines), then ready."""
         s = self.settings
-        options = SessionOptions(providers=tuple(p.strip() for p in s.providers.split(",") if p.strip()),
-                                 threads=s.threads, trt_fp16=s.trt_fp16, trt_cache_dir=s.trt_cache_dir)
+        options = SessionOptions(
+            providers=tuple(p.strip() for p in s.providers.split(",") if p.strip()),
+            threads=s.threads,
+            trt_fp16=s.trt_fp16,
+            trt_cache_dir=s.trt_cache_dir,
+        )
         t0 = time.perf_counter()
         model = OnnxModel(s.model, options)
         card = model.card
         dummy = {m: np.zeros((1, card.frames, card.height, card.width, 3), np.uint8) for m in card.modalities}
         model.run(dummy)
         self.model = model
-        self.scheduler = InferenceScheduler(model.run, max_batch=s.max_batch, timeout=s.batch_timeout_ms / 1000,
-                                            queue_size=s.queue_size, on_batch=self._on_batch)
+        self.scheduler = InferenceScheduler(
+            model.run,
+            max_batch=s.max_batch,
+            timeout=s.batch_timeout_ms / 1000,
+            queue_size=s.queue_size,
+            on_batch=self._on_batch,
+        )
         self.warmup_seconds = time.perf_counter() - t0
-        self.metrics.model_info.info({"path": str(s.model), "profile": card.profile,
-                                      "modalities": "+".join(card.modalities), "providers": ",".join(model.providers),
-                                      "frames": str(card.frames), "labels": str(len(card.labels))})
+        self.metrics.model_info.info(
+            {
+                "path": str(s.model),
+                "profile": card.profile,
+                "modalities": "+".join(card.modalities),
+                "providers": ",".join(model.providers),
+                "frames": str(card.frames),
+                "labels": str(len(card.labels)),
+            }
+        )
         self.ready = True
         log.info("model ready in %.2fs on %s", self.warmup_seconds, model.providers)
 

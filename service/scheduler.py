@@ -50,8 +50,14 @@ class InferenceScheduler:
         on_batch: called with (batch size, seconds of inference, seconds queued per request).
     """
 
-    def __init__(self, run: RunBatch, max_batch: int = 8, timeout: float = 0.005, queue_size: int = 64,
-                 on_batch: Callable[[int, float, list[float]], None] | None = None) -> None:
+    def __init__(
+        self,
+        run: RunBatch,
+        max_batch: int = 8,
+        timeout: float = 0.005,
+        queue_size: int = 64,
+        on_batch: Callable[[int, float, list[float]], None] | None = None,
+    ) -> None:
         self._run = run
         self.max_batch = max_batch
         self.timeout = timeout

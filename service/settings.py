@@ -23,8 +23,10 @@ class Settings(BaseSettings):
     model: Path = Field(default_factory=default_model_path, description="ONNX model to serve.")
     host: str = "127.0.0.1"
     port: int = 8000
-    providers: str = Field("TensorrtExecutionProvider,CUDAExecutionProvider,CPUExecutionProvider",
-                           description="Execution provider preference, comma-separated.")
+    providers: str = Field(
+        "TensorrtExecutionProvider,CUDAExecutionProvider,CPUExecutionProvider",
+        description="Execution provider preference, comma-separated.",
+    )
     threads: int = Field(0, description="onnxruntime intra-op threads (0: onnxruntime default).")
     trt_fp16: bool = True
     trt_cache_dir: str | None = Field(None, description="Persistent TensorRT engine cache directory.")

@@ -28,8 +28,7 @@ class StreamSession:
     """Feed frames in order; every `hop` frames (once the buffer holds a full window) it
     returns the window to classify."""
 
-    def __init__(self, card: ModelCard, hop: int, window: int | None = None,
-                 params: EventParams | None = None) -> None:
+    def __init__(self, card: ModelCard, hop: int, window: int | None = None, params: EventParams | None = None) -> None:
         self.card = card
         self.hop = hop
         self.window = window or card.stream_window

@@ -54,8 +54,14 @@ def window_inputs(rgb: np.ndarray | None, depth: np.ndarray | None, end: int, ca
     return prepare_frames(None if rgb is None else rgb[idx], None if depth is None else depth[idx], card)
 
 
-def classify_windows(rgb: np.ndarray | None, depth: np.ndarray | None, card: ModelCard, predict: Predict,
-                     hop: int, params: EventParams | None = None) -> tuple[list[WindowPrediction], list[GestureEvent]]:
+def classify_windows(
+    rgb: np.ndarray | None,
+    depth: np.ndarray | None,
+    card: ModelCard,
+    predict: Predict,
+    hop: int,
+    params: EventParams | None = None,
+) -> tuple[list[WindowPrediction], list[GestureEvent]]:
     """Slide over a whole recording; returns the timeline and the detected events."""
     n = (rgb if rgb is not None else depth).shape[0]  # type: ignore[union-attr]
     detector = EventDetector(card.labels, params)

@@ -25,11 +25,19 @@ def free_port() -> int:
 def running_server(model: Path, **env: str):
     """Start `gesture serve` on a free port; yields the base URL; stops it afterwards."""
     port = free_port()
-    environment = {**os.environ, "GESTURE_LOG_LEVEL": "warning", "OMP_NUM_THREADS": "1",
-                   **{f"GESTURE_{k.upper()}": str(v) for k, v in env.items()}}
+    environment = {
+        **os.environ,
+        "GESTURE_LOG_LEVEL": "warning",
+        "OMP_NUM_THREADS": "1",
+        **{f"GESTURE_{k.upper()}": str(v) for k, v in env.items()},
+    }
     proc = subprocess.Popen(
         [sys.executable, "-m", "training.cli", "serve", "--model", str(model), "--port", str(port)],
-        cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:

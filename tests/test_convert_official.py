@@ -51,9 +51,11 @@ def test_convert_official_unimodal_paper_checkpoint(tmp_path, network_golden):
     res = gesture("convert-official", ckpt, "--out", out, "--frp-window", 4, "--labels", labels)
     assert res.returncode == 0, res.stderr + res.stdout
     info = json.loads(gesture("info", out, "--json").stdout)
-    assert json.loads(info["modalities"]) == ["depth"] if isinstance(info["modalities"], str) else info[
-        "modalities"
-    ] == ["depth"]
+    assert (
+        json.loads(info["modalities"]) == ["depth"]
+        if isinstance(info["modalities"], str)
+        else info["modalities"] == ["depth"]
+    )
     assert info["labels"][3] == "nv_3" and info["frames"] == "64" and info["height"] == "224"
     assert info["frp_window"] == "4" and info["profile"] == "official"
 

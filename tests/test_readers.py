@@ -294,9 +294,7 @@ def test_recorder_layout(tmp_path: Path, rng: np.random.Generator) -> None:
     assert ds.load(0).depth.shape == (6, H, W)
     with pytest.raises(MissingFileError, match="nope"):
         load_recorder_clip(root, "nope")
-    (root / "clips" / "20240101_001" / "meta.json").write_text(
-        json.dumps({"label": "wave", "fps": 30, "frames": 7})
-    )
+    (root / "clips" / "20240101_001" / "meta.json").write_text(json.dumps({"label": "wave", "fps": 30, "frames": 7}))
     with pytest.raises(LayoutError, match="'wave' is not in labels.txt"):
         list_recorder_clips(root)
     (root / "clips" / "20240101_001" / "meta.json").unlink()
@@ -315,9 +313,7 @@ def make_npz_folder(root: Path, rng: np.random.Generator) -> dict[str, dict[str,
     }
     np.savez(root / "c01_000000.npz", **data["c01_000000.npz"])
     np.savez_compressed(root / "c02_000000.npz", **data["c02_000000.npz"])
-    (root / "labels.csv").write_text(
-        "file,label,name\nc01_000000.npz,1,swipe_left\nc02_000000.npz,2,swipe_right\n"
-    )
+    (root / "labels.csv").write_text("file,label,name\nc01_000000.npz,1,swipe_left\nc02_000000.npz,2,swipe_right\n")
     return data
 
 

@@ -13,6 +13,7 @@ import cv2
 import httpx
 import numpy as np
 import pytest
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from service.frame_codec import encode_depth, encode_rgb, pack_frame
@@ -30,8 +31,17 @@ def tiny_model(tmp_path_factory):
 
     torch.manual_seed(0)
     cfg = get_profile("tiny").with_(num_classes=len(CLASS_NAMES))
-    card = ModelCard(labels=list(CLASS_NAMES), modalities=["rgb", "depth"], frames=cfg.frames, height=cfg.size,
-                     width=cfg.size, frp_window=cfg.frp_window, resize=40, stream_window=12, source="test")
+    card = ModelCard(
+        labels=list(CLASS_NAMES),
+        modalities=["rgb", "depth"],
+        frames=cfg.frames,
+        height=cfg.size,
+        width=cfg.size,
+        frp_window=cfg.frp_window,
+        resize=40,
+        stream_window=12,
+        source="test",
+    )
     path = tmp_path_factory.mktemp("model") / "tiny.onnx"
     export_onnx(build_model(cfg, "rgbd"), card, path)
     return path
@@ -94,8 +104,10 @@ def test_classify_long_clip_has_timeline(server):
 def test_classify_video_pair(server, tmp_path):
     clip = _clip(frames=12)
     grey = (255 - np.clip(clip.depth // 12, 0, 255)).astype(np.uint8)
-    files = {"rgb": ("rgb.avi", _video(clip.rgb, tmp_path / "rgb.avi")),
-             "depth": ("depth.avi", _video(grey, tmp_path / "depth.avi"))}
+    files = {
+        "rgb": ("rgb.avi", _video(clip.rgb, tmp_path / "rgb.avi")),
+        "depth": ("depth.avi", _video(grey, tmp_path / "depth.avi")),
+    }
     r = httpx.post(f"{server}/v1/classify", files=files)
     assert r.status_code == 200, r.text
     assert r.json()["frames"] == 12
@@ -105,15 +117,27 @@ def test_classify_video_pair(server, tmp_path):
     ("files", "status", "error"),
     [
         ({"clip": ("c.npz", b"\x00garbage" * 50)}, 422, "undecodable_input"),
-        ({"clip": ("c.npz", _npz(rgb=np.zeros((5, 32, 32, 3), np.uint8), depth=np.zeros((6, 32, 32), np.uint16)))},
-         422, "invalid_clip"),
-        ({"clip": ("c.npz", _npz(rgb=np.zeros((5, 32, 32, 3), np.uint8), depth=np.zeros((5, 30, 32), np.uint16)))},
-         422, "invalid_clip"),
+        (
+            {"clip": ("c.npz", _npz(rgb=np.zeros((5, 32, 32, 3), np.uint8), depth=np.zeros((6, 32, 32), np.uint16)))},
+            422,
+            "invalid_clip",
+        ),
+        (
+            {"clip": ("c.npz", _npz(rgb=np.zeros((5, 32, 32, 3), np.uint8), depth=np.zeros((5, 30, 32), np.uint16)))},
+            422,
+            "invalid_clip",
+        ),
         ({"clip": ("c.npz", _npz(rgb=np.zeros((5, 32, 32, 3), np.uint8)))}, 422, "missing_modality"),
-        ({"clip": ("c.npz", _npz(rgb=np.zeros((5, 32, 32, 3), np.float32), depth=np.zeros((5, 32, 32), np.uint16)))},
-         422, "invalid_clip"),
-        ({"clip": ("c.npz", _npz(rgb=np.zeros((500, 8, 8, 3), np.uint8), depth=np.zeros((500, 8, 8), np.uint16)))},
-         422, "invalid_clip"),
+        (
+            {"clip": ("c.npz", _npz(rgb=np.zeros((5, 32, 32, 3), np.float32), depth=np.zeros((5, 32, 32), np.uint16)))},
+            422,
+            "invalid_clip",
+        ),
+        (
+            {"clip": ("c.npz", _npz(rgb=np.zeros((500, 8, 8, 3), np.uint8), depth=np.zeros((500, 8, 8), np.uint16)))},
+            422,
+            "invalid_clip",
+        ),
         ({"rgb": ("rgb.avi", b"not a video")}, 422, "undecodable_input"),
         ({"clip": ("r.bag", b"rosbag")}, 415, "unsupported_media"),
         ({"other": ("x.bin", b"123")}, 422, "invalid_clip"),
@@ -138,11 +162,16 @@ def test_oversize_upload_is_refused_while_reading(server):
     assert r.status_code == 413 and r.json()["error"] == "payload_too_large"
 
     def chunks():  # no Content-Length: the limit must trip while streaming
+        yield (
+            b'--xyz\r\nContent-Disposition: form-data; name="clip"; filename="c.npz"\r\n'
+            b"Content-Type: application/octet-stream\r\n\r\n"
+        )
         for _ in range(40):
             yield b"\x00" * 100_000
 
-    r = httpx.post(f"{server}/v1/classify", content=chunks(),
-                   headers={"content-type": "multipart/form-data; boundary=xyz"})
+    r = httpx.post(
+        f"{server}/v1/classify", content=chunks(), headers={"content-type": "multipart/form-data; boundary=xyz"}
+    )
     assert r.status_code == 413
 
 
@@ -152,13 +181,18 @@ def test_not_multipart(server):
 
 
 def _frames_of(rgb: np.ndarray, depth: np.ndarray, start: int = 0) -> list[bytes]:
-    return [pack_frame(start + i, (start + i) / 30, encode_rgb(r, "jpeg"), encode_depth(d, "png16"))
-            for i, (r, d) in enumerate(zip(rgb, depth))]
+    return [
+        pack_frame(start + i, (start + i) / 30, encode_rgb(r, "jpeg"), encode_depth(d, "png16"))
+        for i, (r, d) in enumerate(zip(rgb, depth))
+    ]
 
 
 def _start(ws, h, w, **extra):
-    ws.send(json.dumps({"type": "start", "modalities": ["rgb", "depth"], "width": w, "height": h, "fps": 30,
-                        "hop": 4, **extra}))
+    ws.send(
+        json.dumps(
+            {"type": "start", "modalities": ["rgb", "depth"], "width": w, "height": h, "fps": 30, "hop": 4, **extra}
+        )
+    )
     ready = json.loads(ws.recv(timeout=30))
     assert ready["type"] == "ready", ready
     return ready
@@ -233,13 +267,16 @@ def test_bad_frames_are_reported_and_a_second_stream_is_undisturbed(server):
 
 def test_protocol_violations_close_the_connection(server):
     ws_url = server.replace("http", "ws") + "/v1/stream"
-    for first in (b"binary first", "not json", json.dumps({"type": "start", "width": 64, "height": 64,
-                                                          "modalities": ["rgb"]})):
+    for first in (
+        b"binary first",
+        "not json",
+        json.dumps({"type": "start", "width": 64, "height": 64, "modalities": ["rgb"]}),
+    ):
         with connect(ws_url) as ws:
             ws.send(first)
             msg = json.loads(ws.recv(timeout=30))
             assert msg["type"] == "error" and msg["error"] == "protocol_violation"
-            with pytest.raises(Exception):
+            with pytest.raises(ConnectionClosed):
                 while True:
                     ws.recv(timeout=30)
             assert ws.close_code == 1008
@@ -266,9 +303,11 @@ def test_api_key_is_enforced(tiny_model):
 
 
 def test_service_never_imports_torch():
-    code = ("import sys; import service.app, service.cli, service.routes_rest, service.routes_stream, "
-            "service.classify, service.onnx_session; "
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('torch', 'model', 'training')]; "
-            "print(bad); sys.exit(1 if bad else 0)")
+    code = (
+        "import sys; import service.app, service.cli, service.routes_rest, service.routes_stream, "
+        "service.classify, service.onnx_session; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('torch', 'model', 'training')]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
     res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr

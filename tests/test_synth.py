@@ -309,9 +309,7 @@ def datasets(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def test_worker_count_does_not_matter(datasets: tuple[Path, Path]) -> None:
     one, two = datasets
     for split in ("train.txt", "valid.txt"):
-        assert (one / "dataset_splits" / split).read_bytes() == (
-            two / "dataset_splits" / split
-        ).read_bytes()
+        assert (one / "dataset_splits" / split).read_bytes() == (two / "dataset_splits" / split).read_bytes()
     files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(two) for p in two.rglob("*") if p.is_file())
     for rel in files:
@@ -371,9 +369,7 @@ def test_stream_files(datasets: tuple[Path, Path]) -> None:
 
 
 def test_npz_clips(tmp_path: Path) -> None:
-    summary = write_npz_clips(
-        tmp_path, clips_per_class=1, seed=2, size=32, workers=2, progress=False
-    )
+    summary = write_npz_clips(tmp_path, clips_per_class=1, seed=2, size=32, workers=2, progress=False)
     assert summary.clips == 13
     with open(tmp_path / "labels.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))

@@ -31,8 +31,14 @@ def synth_small(tmp_path_factory) -> Path:
 
 def _overrides(data: Path, out: Path, **extra: object) -> list[str]:
     base = {
-        "profile": "tiny", "data.root": str(data), "out": str(out), "data.num_workers": 0,
-        "augment.resize": 40, "optim.epochs": 2, "optim.batch_size": 4, "max_steps_per_epoch": 2,
+        "profile": "tiny",
+        "data.root": str(data),
+        "out": str(out),
+        "data.num_workers": 0,
+        "augment.resize": 40,
+        "optim.epochs": 2,
+        "optim.batch_size": 4,
+        "max_steps_per_epoch": 2,
         "optim.warmup_epochs": 1,
     }
     base.update(extra)
@@ -95,21 +101,35 @@ def test_train_checkpoint_and_exact_resume(synth_small, tmp_path):
 
 def test_fusion_starts_from_unimodal_checkpoints(synth_small, tmp_path):
     for m in ("rgb", "depth"):
-        Trainer(load_train_config(CONFIG, _overrides(synth_small, tmp_path / m, modalities=m,
-                                                     **{"optim.epochs": 1})), progress=False).run()
-    cfg = load_train_config(CONFIG, _overrides(
-        synth_small, tmp_path / "rgbd", modalities="rgbd",
-        **{"init.rgb_checkpoint": tmp_path / "rgb" / "best.pt", "init.depth_checkpoint": tmp_path / "depth" / "best.pt",
-           "optim.epochs": 1}))
+        Trainer(
+            load_train_config(CONFIG, _overrides(synth_small, tmp_path / m, modalities=m, **{"optim.epochs": 1})),
+            progress=False,
+        ).run()
+    cfg = load_train_config(
+        CONFIG,
+        _overrides(
+            synth_small,
+            tmp_path / "rgbd",
+            modalities="rgbd",
+            **{
+                "init.rgb_checkpoint": tmp_path / "rgb" / "best.pt",
+                "init.depth_checkpoint": tmp_path / "depth" / "best.pt",
+                "optim.epochs": 1,
+            },
+        ),
+    )
     trainer = Trainer(cfg, progress=False)
     rgb_state = load_checkpoint(tmp_path / "rgb" / "best.pt")["model"]
     key = "Mixed_4b.b0.conv3d.weight"
     assert torch.equal(trainer.net.Modalit_rgb.state_dict()[key], rgb_state[key])
     assert not torch.equal(trainer.net.Modalit_depth.state_dict()[key], rgb_state[key])
     trainer.run()
-    swapped = load_train_config(CONFIG, _overrides(
-        synth_small, tmp_path / "bad", modalities="rgbd",
-        **{"init.rgb_checkpoint": tmp_path / "depth" / "best.pt"}))
+    swapped = load_train_config(
+        CONFIG,
+        _overrides(
+            synth_small, tmp_path / "bad", modalities="rgbd", **{"init.rgb_checkpoint": tmp_path / "depth" / "best.pt"}
+        ),
+    )
     with pytest.raises(CheckpointError, match="expected rgb"):
         Trainer(swapped, progress=False)
 
@@ -119,14 +139,28 @@ def test_export_and_evaluate_through_the_cli(synth_small, tmp_path):
     Trainer(load_train_config(CONFIG, _overrides(synth_small, run, modalities="rgbd")), progress=False).run()
     gesture = [sys.executable, "-m", "training.cli"]
     onnx_path = tmp_path / "m.onnx"
-    res = subprocess.run([*gesture, "export", str(run / "best.pt"), "--out", str(onnx_path)],
-                         capture_output=True, text=True, timeout=600)
+    res = subprocess.run(
+        [*gesture, "export", str(run / "best.pt"), "--out", str(onnx_path)], capture_output=True, text=True, timeout=600
+    )
     assert res.returncode == 0, res.stderr
     results = {}
     for model in (run / "best.pt", onnx_path):
-        res = subprocess.run([*gesture, "evaluate", "--model", str(model), "--data", str(synth_small), "--json",
-                              "--confusion", str(tmp_path / f"{model.suffix}.png")],
-                             capture_output=True, text=True, timeout=600)
+        res = subprocess.run(
+            [
+                *gesture,
+                "evaluate",
+                "--model",
+                str(model),
+                "--data",
+                str(synth_small),
+                "--json",
+                "--confusion",
+                str(tmp_path / f"{model.suffix}.png"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert res.returncode == 0, res.stderr
         results[model.suffix] = json.loads(res.stdout)
         assert (tmp_path / f"{model.suffix}.png").is_file()
@@ -137,8 +171,21 @@ def test_export_and_evaluate_through_the_cli(synth_small, tmp_path):
 
 
 def test_evaluate_reports_missing_data_clearly(tmp_path):
-    res = subprocess.run([sys.executable, "-m", "training.cli", "evaluate", "--model", str(tmp_path / "x.onnx"),
-                          "--data", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "training.cli",
+            "evaluate",
+            "--model",
+            str(tmp_path / "x.onnx"),
+            "--data",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert res.returncode == 2 and "error" in res.stdout + res.stderr
 
 
@@ -146,9 +193,18 @@ def test_ddp_two_cpu_processes_end_with_identical_weights(synth_small, tmp_path)
     out = tmp_path / "ddp"
     out.mkdir()
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
-           str(ROOT / "tests" / "ddp_worker.py"), str(CONFIG), str(out),
-           *_overrides(synth_small, out / "run", **{"optim.batch_size": 2, "optim.epochs": 1})]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc-per-node",
+        "2",
+        str(ROOT / "tests" / "ddp_worker.py"),
+        str(CONFIG),
+        str(out),
+        *_overrides(synth_small, out / "run", **{"optim.batch_size": 2, "optim.epochs": 1}),
+    ]
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env, cwd=ROOT)
     assert res.returncode == 0, res.stderr[-3000:]
     a, b = torch.load(out / "rank0.pt"), torch.load(out / "rank1.pt")

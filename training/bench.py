@@ -74,8 +74,13 @@ def bench_profile(profile: str, repeats: int, threads: int, workdir: Path) -> Mo
     with torch.no_grad():
         eager = _median_ms(lambda: wrapper(rgb, depth), repeats)
     card = ModelCard(
-        labels=[str(i) for i in range(cfg.num_classes)], modalities=["rgb", "depth"],
-        frames=cfg.frames, height=cfg.size, width=cfg.size, frp_window=cfg.frp_window, source="bench",
+        labels=[str(i) for i in range(cfg.num_classes)],
+        modalities=["rgb", "depth"],
+        frames=cfg.frames,
+        height=cfg.size,
+        width=cfg.size,
+        frp_window=cfg.frp_window,
+        source="bench",
     )
     path = workdir / f"{profile}.onnx"
     export_onnx(net, card, path, parity_batches=(1,))
@@ -98,7 +103,7 @@ def render(rows: list[ModelRow], command: str, threads: int, repeats: int) -> st
         f"Threads: {threads} (PyTorch and onnxruntime); batch 1; median of {repeats} runs after one "
         "warm-up; uint8 frames in, logits out (normalisation and FRP guidance included).  ",
         "GFLOPs count a multiply-add as 2 FLOPs (torch.utils.flop_counter); the paper's "
-        "\"GFLOP\" figures count multiply-adds, i.e. half these numbers.",
+        '"GFLOP" figures count multiply-adds, i.e. half these numbers.',
         "",
         "| profile | window | params unimodal (M) | params RGB-D (M) | GFLOPs / RGB-D window "
         "| eager PyTorch (ms) | onnxruntime (ms) | eager / onnxruntime |",
@@ -122,8 +127,14 @@ def run_model_bench(profiles: list[str], out: Path, repeats: int, threads: int) 
     for col in ("profile", "params (M)", "GFLOPs", "eager ms", "onnxruntime ms", "ratio"):
         table.add_column(col)
     for r in rows:
-        table.add_row(r.profile, f"{r.params_rgbd_m:.2f}", f"{r.gflops_rgbd:.2f}", f"{r.eager_ms:.1f}",
-                      f"{r.onnx_ms:.1f}", f"{r.ratio:.2f}")
+        table.add_row(
+            r.profile,
+            f"{r.params_rgbd_m:.2f}",
+            f"{r.gflops_rgbd:.2f}",
+            f"{r.eager_ms:.1f}",
+            f"{r.onnx_ms:.1f}",
+            f"{r.ratio:.2f}",
+        )
     Console().print(table)
     command = f"gesture bench --profiles {','.join(profiles)} --repeats {repeats} --threads {threads}"
     write_section(out, "model", render(rows, command, threads, repeats))

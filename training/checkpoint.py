@@ -96,7 +96,9 @@ def load_unimodal_into(branch: UnimodalNetwork, path: Path, modality: str) -> No
     state = {k: v for k, v in blob["model"].items() if not k.startswith("dtn.mlp_head_")}
     missing, unexpected = branch.load_state_dict(state, strict=False)
     if missing or unexpected:
-        raise CheckpointError(f"{path} does not fit the fusion branch: missing {missing[:3]}, unexpected {unexpected[:3]}")
+        raise CheckpointError(
+            f"{path} does not fit the fusion branch: missing {missing[:3]}, unexpected {unexpected[:3]}"
+        )
 
 
 def config_dict(cfg: ModelConfig) -> dict[str, Any]:

@@ -89,15 +89,24 @@ def synth(
     size: int = typer.Option(128, "--size", min=32, help="Square frame size."),
     streams: int = typer.Option(0, "--streams", min=0, help="Continuous streams with ground truth."),
     stream_gestures: int = typer.Option(8, "--stream-gestures", min=1, help="Gestures per stream."),
-    fmt: str = typer.Option("split", "--format", help="split: official split-file layout; npz: .npz clips + labels.csv."),
+    fmt: str = typer.Option(
+        "split", "--format", help="split: official split-file layout; npz: .npz clips + labels.csv."
+    ),
     workers: int = typer.Option(0, "--workers", min=0, help="Processes (0: one per core)."),
 ) -> None:
     """Generate SynthGesture-RGBD: 13 gesture classes in colour and depth (see docs/synthetic-gestures)."""
     from training.synth import write_dataset, write_npz_clips
 
     if fmt == "split":
-        summary = write_dataset(out, clips_per_class, seed, size=size, streams=streams,
-                                stream_gestures=stream_gestures, workers=workers or None)
+        summary = write_dataset(
+            out,
+            clips_per_class,
+            seed,
+            size=size,
+            streams=streams,
+            stream_gestures=stream_gestures,
+            workers=workers or None,
+        )
     elif fmt == "npz":
         if streams:
             raise typer.BadParameter("--streams needs --format split")
@@ -196,15 +205,32 @@ def evaluate_stream_cmd(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
     if as_json:
-        print(json.dumps({"model": str(path), **totals,
-                          "streams": [{"name": s.name, "truth": s.truth, "detected": s.detected,
-                                       "accuracy": s.accuracy, "delays": s.delays} for s in scores]}))
+        print(
+            json.dumps(
+                {
+                    "model": str(path),
+                    **totals,
+                    "streams": [
+                        {
+                            "name": s.name,
+                            "truth": s.truth,
+                            "detected": s.detected,
+                            "accuracy": s.accuracy,
+                            "delays": s.delays,
+                        }
+                        for s in scores
+                    ],
+                }
+            )
+        )
         return
     for s in scores:
         console.print(f"{s.name}: accuracy {s.accuracy:.3f}  truth {s.truth}  detected {s.detected}")
     delay = totals["mean_delay_frames"]
-    console.print(f"Levenshtein accuracy {totals['levenshtein_accuracy']:.4f} over {totals['gestures']} gestures; "
-                  f"mean delay {'n/a' if delay is None else f'{delay:.1f} frames'}")
+    console.print(
+        f"Levenshtein accuracy {totals['levenshtein_accuracy']:.4f} over {totals['gestures']} gestures; "
+        f"mean delay {'n/a' if delay is None else f'{delay:.1f} frames'}"
+    )
 
 
 @app.command("export")

@@ -42,9 +42,19 @@ class ClipDataset(Dataset):
     run is reproducible whatever the number of loader workers, and resumes exactly.
     """
 
-    def __init__(self, reader: ClipReader, labels: list[str], modalities: list[str], frames: int,
-                 transform: ClipTransform, train: bool, depth_encoding: str, near_mm: float, far_mm: float,
-                 seed: int = 0) -> None:
+    def __init__(
+        self,
+        reader: ClipReader,
+        labels: list[str],
+        modalities: list[str],
+        frames: int,
+        transform: ClipTransform,
+        train: bool,
+        depth_encoding: str,
+        near_mm: float,
+        far_mm: float,
+        seed: int = 0,
+    ) -> None:
         self.reader = reader
         self.labels = labels
         self.modalities = modalities
@@ -67,8 +77,9 @@ class ClipDataset(Dataset):
         idx = sample_indices(n, self.frames, train=self.train, rng=rng)
         clip = self.reader.load(i, idx)
         params = self.transform.sample_params(rng, train=self.train)
-        rgb, depth = self.transform.apply_pair(clip.rgb if "rgb" in self.modalities else None,
-                                               clip.depth if "depth" in self.modalities else None, params)
+        rgb, depth = self.transform.apply_pair(
+            clip.rgb if "rgb" in self.modalities else None, clip.depth if "depth" in self.modalities else None, params
+        )
         item: dict[str, torch.Tensor] = {"label": torch.tensor(clip.label, dtype=torch.int64)}
         if rgb is not None:
             item["rgb"] = torch.from_numpy(np.ascontiguousarray(rgb))
@@ -84,7 +95,18 @@ def make_dataset(cfg: TrainConfig, split: str, train: bool) -> ClipDataset:
     root = Path(cfg.data.root)
     reader = open_dataset(root, layout=cfg.data.layout, split=split, modalities=tuple(modalities))
     a = cfg.augment
-    transform = ClipTransform(resize=(a.resize, a.resize), crop=model_cfg.size, rotate_deg=a.rotate_deg,
-                              rotate_p=a.rotate_p, flip_p=a.flip_p)
-    return ClipDataset(reader, class_names(root, reader), modalities, model_cfg.frames, transform, train,
-                       cfg.data.depth_encoding, cfg.data.depth_near_mm, cfg.data.depth_far_mm, cfg.seed)
+    transform = ClipTransform(
+        resize=(a.resize, a.resize), crop=model_cfg.size, rotate_deg=a.rotate_deg, rotate_p=a.rotate_p, flip_p=a.flip_p
+    )
+    return ClipDataset(
+        reader,
+        class_names(root, reader),
+        modalities,
+        model_cfg.frames,
+        transform,
+        train,
+        cfg.data.depth_encoding,
+        cfg.data.depth_near_mm,
+        cfg.data.depth_far_mm,
+        cfg.seed,
+    )

@@ -45,8 +45,9 @@ def load_predictor(model: Path, threads: int = 0) -> tuple[ModelCard, Predict]:
     return card, predict
 
 
-def evaluate(model: Path, data: Path, layout: str | None = None, split: str = "valid",
-             progress: bool = True) -> tuple[ClassificationReport, list[str]]:
+def evaluate(
+    model: Path, data: Path, layout: str | None = None, split: str = "valid", progress: bool = True
+) -> tuple[ClassificationReport, list[str]]:
     """Top-1/top-5/per-class accuracy and the confusion matrix of `model` on `data`.
 
     Raises:

@@ -56,18 +56,28 @@ def load_streams(data: Path) -> list[tuple[str, np.ndarray, np.ndarray, dict]]:
     return out
 
 
-def evaluate_streams(model: Path, data: Path, hop: int = 4, params: EventParams | None = None,
-                     progress: bool = True) -> tuple[list[StreamScore], dict]:
+def evaluate_streams(
+    model: Path, data: Path, hop: int = 4, params: EventParams | None = None, progress: bool = True
+) -> tuple[list[StreamScore], dict]:
     """Per-stream scores and the totals (accuracy over all gestures, mean delay)."""
     card, predict = load_predictor(model)
     scores = []
     for name, rgb, depth, meta in tqdm(load_streams(data), desc="streams", disable=not progress):
-        _, events = classify_windows(rgb if "rgb" in card.modalities else None,
-                                     depth if "depth" in card.modalities else None, card, predict, hop, params)
+        _, events = classify_windows(
+            rgb if "rgb" in card.modalities else None,
+            depth if "depth" in card.modalities else None,
+            card,
+            predict,
+            hop,
+            params,
+        )
         truth = [g["label"] for g in meta["events"]]
         detected = [e.label_id for e in events]
-        scores.append(StreamScore(name, truth, detected, levenshtein_accuracy(truth, detected),
-                                  match_delays(meta["events"], events)))
+        scores.append(
+            StreamScore(
+                name, truth, detected, levenshtein_accuracy(truth, detected), match_delays(meta["events"], events)
+            )
+        )
     n = sum(len(s.truth) for s in scores)
     errors = sum(len(s.truth) - s.accuracy * len(s.truth) for s in scores)
     delays = [d for s in scores for d in s.delays]

@@ -146,8 +146,7 @@ def export_onnx(
         report = check_parity(tmp_path, wrapper, card, parity_batches)
         if report.worst > tolerance:
             raise ParityError(
-                f"onnxruntime differs from PyTorch: {report.max_rel_error} > {tolerance}; "
-                f"{out} not written"
+                f"onnxruntime differs from PyTorch: {report.max_rel_error} > {tolerance}; {out} not written"
             )
         os.replace(tmp_path, out)
     log.info("wrote %s (parity %s)", out, report.max_rel_error)

@@ -42,5 +42,8 @@ def export_checkpoint(ckpt: Path, out: Path, source: str | None = None, stream_w
     blob = load_checkpoint(ckpt)
     net = network_from_checkpoint(blob)
     epoch = int(blob.get("epoch", -1)) + 1
-    text = source or f"gesture train checkpoint {Path(ckpt).name} (epoch {epoch}, valid top-1 {blob.get('valid_top1', 0):.4f})"
+    text = (
+        source
+        or f"gesture train checkpoint {Path(ckpt).name} (epoch {epoch}, valid top-1 {blob.get('valid_top1', 0):.4f})"
+    )
     return export_onnx(net, card_from_checkpoint(blob, text, stream_window), out)

@@ -60,17 +60,34 @@ def confusion_png(confusion: np.ndarray, names: list[str], path: Path, cell: int
             cv2.rectangle(img, (x0, y0), (x0 + cell - 1, y0 + cell - 1), (255, shade, shade), -1)
             if confusion[i, j]:
                 colour = (255, 255, 255) if norm[i, j] > 0.5 else (0, 0, 0)
-                cv2.putText(img, str(int(confusion[i, j])), (x0 + 3, y0 + cell // 2 + 4),
-                            cv2.FONT_HERSHEY_SIMPLEX, 0.35, colour, 1, cv2.LINE_AA)
+                cv2.putText(
+                    img,
+                    str(int(confusion[i, j])),
+                    (x0 + 3, y0 + cell // 2 + 4),
+                    cv2.FONT_HERSHEY_SIMPLEX,
+                    0.35,
+                    colour,
+                    1,
+                    cv2.LINE_AA,
+                )
     for i, name in enumerate(names):
-        cv2.putText(img, name, (4, margin + i * cell + cell // 2 + 4), cv2.FONT_HERSHEY_SIMPLEX, 0.35,
-                    (0, 0, 0), 1, cv2.LINE_AA)
+        cv2.putText(
+            img, name, (4, margin + i * cell + cell // 2 + 4), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (0, 0, 0), 1, cv2.LINE_AA
+        )
         label = np.full((12, margin, 3), 255, np.uint8)
         cv2.putText(label, name, (2, 9), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (0, 0, 0), 1, cv2.LINE_AA)
         rotated = cv2.rotate(label, cv2.ROTATE_90_COUNTERCLOCKWISE)  # [margin, 12]
         x0 = margin + i * cell + cell // 2 - 6
         img[0:margin, x0 : x0 + 12] = np.minimum(img[0:margin, x0 : x0 + 12], rotated)
-    cv2.putText(img, "rows: true class, columns: predicted", (4, size_h - 10), cv2.FONT_HERSHEY_SIMPLEX, 0.4,
-                (0, 0, 0), 1, cv2.LINE_AA)
+    cv2.putText(
+        img,
+        "rows: true class, columns: predicted",
+        (4, size_h - 10),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        0.4,
+        (0, 0, 0),
+        1,
+        cv2.LINE_AA,
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(path), img)

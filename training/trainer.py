@@ -46,7 +46,9 @@ def lr_factor(step: int, total: int, warmup: int, lr: float, lr_min: float) -> f
 
 
 def _loader(ds: ClipDataset, cfg: TrainConfig, ctx: DistContext, train: bool, epoch: int) -> DataLoader:
-    sampler = DistributedSampler(ds, ctx.world_size, ctx.rank, shuffle=train, seed=cfg.seed) if ctx.distributed else None
+    sampler = (
+        DistributedSampler(ds, ctx.world_size, ctx.rank, shuffle=train, seed=cfg.seed) if ctx.distributed else None
+    )
     if sampler is not None:
         sampler.set_epoch(epoch)
     generator = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
@@ -73,8 +75,14 @@ def build_network(cfg: TrainConfig, num_classes: int) -> UnimodalNetwork | Cross
     return net
 
 
-def evaluate_loader(net: torch.nn.Module, loader: DataLoader, modalities: str, ctx: DistContext,
-                    desc: str = "valid", progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def evaluate_loader(
+    net: torch.nn.Module,
+    loader: DataLoader,
+    modalities: str,
+    ctx: DistContext,
+    desc: str = "valid",
+    progress: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
     """Logits [N, K] and labels [N] over a loader (this rank's share)."""
     net.eval()
     all_logits, all_labels = [], []
@@ -111,15 +119,18 @@ class Trainer:
         self.net = net
         self.model = (
             DistributedDataParallel(net, device_ids=[self.ctx.local_rank] if self.ctx.device.type == "cuda" else None)
-            if self.ctx.distributed else net
+            if self.ctx.distributed
+            else net
         )
         o = cfg.optim
         if o.name == "adamw":
-            self.optimizer: torch.optim.Optimizer = torch.optim.AdamW(net.parameters(), lr=o.lr,
-                                                                      weight_decay=o.weight_decay)
+            self.optimizer: torch.optim.Optimizer = torch.optim.AdamW(
+                net.parameters(), lr=o.lr, weight_decay=o.weight_decay
+            )
         else:
-            self.optimizer = torch.optim.SGD(net.parameters(), lr=o.lr, momentum=o.momentum,
-                                             weight_decay=o.weight_decay)
+            self.optimizer = torch.optim.SGD(
+                net.parameters(), lr=o.lr, momentum=o.momentum, weight_decay=o.weight_decay
+            )
         steps_per_epoch = len(_loader(self.train_ds, cfg, self.ctx, True, 0))
         if cfg.max_steps_per_epoch:
             steps_per_epoch = min(steps_per_epoch, cfg.max_steps_per_epoch)
@@ -191,8 +202,12 @@ class Trainer:
         loader = _loader(self.train_ds, cfg, self.ctx, True, epoch)
         sums: dict[str, float] = {}
         correct = seen = 0
-        bar = tqdm(total=self.steps_per_epoch, desc=f"epoch {epoch + 1}/{o.epochs}",
-                   disable=not (self.progress and self.ctx.is_main), leave=False)
+        bar = tqdm(
+            total=self.steps_per_epoch,
+            desc=f"epoch {epoch + 1}/{o.epochs}",
+            disable=not (self.progress and self.ctx.is_main),
+            leave=False,
+        )
         for step, batch in enumerate(loader):
             if step >= self.steps_per_epoch:
                 break
@@ -238,14 +253,21 @@ class Trainer:
             improved = top1 > self.best_top1
             if improved:
                 self.best_top1 = top1
-            record = {"epoch": epoch + 1, **stats, "valid_top1": top1, "lr": self.scheduler.get_last_lr()[0],
-                      "seconds": time.time() - t0}
+            record = {
+                "epoch": epoch + 1,
+                **stats,
+                "valid_top1": top1,
+                "lr": self.scheduler.get_last_lr()[0],
+                "seconds": time.time() - t0,
+            }
             self._log(record)
             if self.ctx.is_main:
                 payload = self._payload(epoch, top1)
                 save_checkpoint(self.out / "last.pt", payload)
                 if improved:
                     save_checkpoint(self.out / "best.pt", payload)
-                tqdm.write(f"epoch {epoch + 1}/{o.epochs}: loss {stats['loss']:.3f} "
-                           f"train {stats['train_top1']:.3f} valid {top1:.3f}{' (best)' if improved else ''}")
+                tqdm.write(
+                    f"epoch {epoch + 1}/{o.epochs}: loss {stats['loss']:.3f} "
+                    f"train {stats['train_top1']:.3f} valid {top1:.3f}{' (best)' if improved else ''}"
+                )
         return self.best_top1

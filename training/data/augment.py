@@ -52,9 +52,7 @@ class ClipTransform:
     def __post_init__(self) -> None:
         w, h = self.resize
         if self.crop < 1 or self.crop > min(w, h):
-            raise ValueError(
-                f"crop {self.crop} must be in [1, min(resize)] with resize (w, h) = {self.resize}"
-            )
+            raise ValueError(f"crop {self.crop} must be in [1, min(resize)] with resize (w, h) = {self.resize}")
         if self.rotate_deg < 0:
             raise ValueError(f"rotate_deg must be >= 0, got {self.rotate_deg}")
         for name in ("rotate_p", "flip_p"):
@@ -120,9 +118,7 @@ class ClipTransform:
         if not (0 <= x0 <= w - c and 0 <= y0 <= h - c):
             raise ValueError(f"crop at ({x0}, {y0}) of size {c} does not fit a {w}x{h} frame")
         angle = float(params["angle"])
-        rotation = (
-            cv2.getRotationMatrix2D(((w - 1) / 2.0, (h - 1) / 2.0), angle, 1.0) if angle != 0.0 else None
-        )
+        rotation = cv2.getRotationMatrix2D(((w - 1) / 2.0, (h - 1) / 2.0), angle, 1.0) if angle != 0.0 else None
         out = np.empty((frames.shape[0], c, c) + frames.shape[3:], frames.dtype)
         for t, frame in enumerate(frames):
             frame = np.ascontiguousarray(frame)

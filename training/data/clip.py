@@ -53,8 +53,7 @@ class RawClip:
         if self.rgb is not None:
             if self.rgb.dtype != np.uint8 or self.rgb.ndim != 4 or self.rgb.shape[-1] != 3:
                 raise LayoutError(
-                    f"clip {self.name!r}: rgb must be uint8 [T, H, W, 3], "
-                    f"got {self.rgb.dtype} {list(self.rgb.shape)}"
+                    f"clip {self.name!r}: rgb must be uint8 [T, H, W, 3], got {self.rgb.dtype} {list(self.rgb.shape)}"
                 )
         if self.depth is not None:
             d = self.depth

@@ -79,7 +79,5 @@ def ntu_encode_clip(depth_u8: np.ndarray, out_size: tuple[int, int] = (NTU_CROP_
         uint8 [T, out_h, out_w, 3], BGR channel order.
     """
     if depth_u8.ndim != 3:
-        raise ValueError(
-            f"ntu_encode_clip needs uint8 [T, H, W], got {depth_u8.dtype} {list(depth_u8.shape)}"
-        )
+        raise ValueError(f"ntu_encode_clip needs uint8 [T, H, W], got {depth_u8.dtype} {list(depth_u8.shape)}")
     return np.stack([ntu_crop_jet(frame, out_size) for frame in depth_u8])

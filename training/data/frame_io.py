@@ -189,8 +189,7 @@ class VideoSource:
                     ok = cap.grab()
                 if not ok:
                     raise UnreadableFrameError(
-                        f"{self.path}: cannot decode frame {i} "
-                        f"(video ended or is corrupt; frame {last} requested)"
+                        f"{self.path}: cannot decode frame {i} (video ended or is corrupt; frame {last} requested)"
                     )
         finally:
             cap.release()

@@ -28,9 +28,7 @@ def default_split_file(root: Path, split: str) -> Path:
     return Path(root) / "dataset_splits" / f"{split}.txt"
 
 
-def frames_or_video(
-    name: str, folder: Path, video: Path | None, patterns: Sequence[str], colour: bool
-) -> FrameSource:
+def frames_or_video(name: str, folder: Path, video: Path | None, patterns: Sequence[str], colour: bool) -> FrameSource:
     """An image folder when it holds frames, else a video file when it exists.
 
     Raises:
@@ -93,14 +91,10 @@ def nvgesture_dataset(
     entries = read_split_file(split_file or default_split_file(root, split))
 
     def rgb(e: SplitEntry) -> FrameSource:
-        return frames_or_video(
-            e.name, root / "rgb" / e.name, root / e.name / "sk_color.avi", RGB_PATTERNS, True
-        )
+        return frames_or_video(e.name, root / "rgb" / e.name, root / e.name / "sk_color.avi", RGB_PATTERNS, True)
 
     def depth(e: SplitEntry) -> FrameSource:
-        return frames_or_video(
-            e.name, root / "depth" / e.name, root / e.name / "sk_depth.avi", DEPTH_PATTERNS, False
-        )
+        return frames_or_video(e.name, root / "depth" / e.name, root / e.name / "sk_depth.avi", DEPTH_PATTERNS, False)
 
     return _build(root, entries, rgb, depth, modalities, check_counts)
 
@@ -201,9 +195,7 @@ def thuread_dataset(
         depth_file = depth_split_file or thuread_depth_split_file(root, split)
         depth_entries = read_split_file(depth_file)
         if len(depth_entries) != len(entries):
-            raise LayoutError(
-                f"{depth_file} lists {len(depth_entries)} clips but {rgb_file} lists {len(entries)}"
-            )
+            raise LayoutError(f"{depth_file} lists {len(depth_entries)} clips but {rgb_file} lists {len(entries)}")
         for k, (c, d) in enumerate(zip(entries, depth_entries, strict=True)):
             if c.label != d.label:
                 raise LayoutError(
@@ -239,9 +231,7 @@ def ntu_depth_folder(root: Path, name: str, depth_root: Path | None) -> Path:
         return Path(depth_root) / sample.removesuffix("_rgb")
     depth_name, n = _RGB_WORD.subn("depth", name)
     if n == 0:
-        raise LayoutError(
-            f"NTU clip {name!r}: cannot derive its depth folder (no 'rgb' in the name); pass depth_root"
-        )
+        raise LayoutError(f"NTU clip {name!r}: cannot derive its depth folder (no 'rgb' in the name); pass depth_root")
     return Path(root) / depth_name
 
 

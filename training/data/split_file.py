@@ -30,9 +30,7 @@ def parse_split_line(line: str, path: Path, lineno: int) -> SplitEntry:
     try:
         frames, label = int(frames_s), int(label_s)
     except ValueError:
-        raise LayoutError(
-            f"{path}:{lineno}: frames and label must be integers, got {line.strip()!r}"
-        ) from None
+        raise LayoutError(f"{path}:{lineno}: frames and label must be integers, got {line.strip()!r}") from None
     if frames < 0 or label < 0:
         raise LayoutError(f"{path}:{lineno}: frames and label must be >= 0, got {line.strip()!r}")
     return SplitEntry(name, frames, label)

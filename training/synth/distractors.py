@@ -112,9 +112,7 @@ def sample_distractors(
     return out
 
 
-def draw_distractors(
-    rgb: np.ndarray, depth: np.ndarray, distractors: list[Distractor], t: int
-) -> None:
+def draw_distractors(rgb: np.ndarray, depth: np.ndarray, distractors: list[Distractor], t: int) -> None:
     """Paints the distractors of frame `t` into the frame in place.
 
     Args:

@@ -75,9 +75,7 @@ def back_texture(u: np.ndarray, v: np.ndarray, hand: HandIdentity, openness: flo
     for row in rows:
         knuckles = np.maximum(knuckles, 1 - np.abs(v - np.float32(row)) / np.float32(1.3))
     knuckles = np.clip(knuckles, 0, 1) * (np.abs(u) < np.float32(0.85 * hand.palm_a))
-    texture = (
-        1 - np.float32(hand.hatch_strength) * hatch - np.float32(hand.knuckle_strength) * knuckles
-    )
+    texture = 1 - np.float32(hand.hatch_strength) * hatch - np.float32(hand.knuckle_strength) * knuckles
     return texture.astype(np.float32)
 
 

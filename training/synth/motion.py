@@ -186,10 +186,7 @@ def sample_plan(rng: np.random.Generator, size: int, duration: int) -> GesturePl
 
 def _track(present: np.ndarray | None = None, **fields: np.ndarray | float) -> HandTrack:
     frames = max(np.size(v) for v in fields.values())
-    arrays = {
-        f: np.broadcast_to(np.asarray(v, dtype=np.float64), (frames,)).copy()
-        for f, v in fields.items()
-    }
+    arrays = {f: np.broadcast_to(np.asarray(v, dtype=np.float64), (frames,)).copy() for f, v in fields.items()}
     if present is None:
         present = np.ones(frames, dtype=bool)
     return HandTrack(present=present, **arrays)
@@ -226,9 +223,7 @@ def gesture_motion(label: int, plan: GesturePlan, size: int) -> tuple[HandState,
         track = _track(**{**base, "x": x, "y": y, "angle": angle})
     elif label in C.CIRCLES:
         sign = 1.0 if label == C.CIRCLE_CW else -1.0  # y points down: +angle is clockwise
-        theta = plan.circle_start + sign * 2 * math.pi * plan.circle_turns * np.concatenate(
-            [[0.0], p]
-        )
+        theta = plan.circle_start + sign * 2 * math.pi * plan.circle_turns * np.concatenate([[0.0], p])
         cx, cy = plan.circle_centre
         x = cx + plan.circle_radius * cos(theta)
         y = cy + plan.circle_radius * sin(theta)

@@ -35,9 +35,7 @@ class NpzSummary:
     seconds: float
 
 
-def _write_npz(
-    task: ClipTask, root: Path, seed: int, size: int, compress: bool
-) -> tuple[str, int, int]:
+def _write_npz(task: ClipTask, root: Path, seed: int, size: int, compress: bool) -> tuple[str, int, int]:
     clip = render_clip(task.label, task.rng(seed), size=size)
     file = f"{task.name}.npz"
     save = np.savez_compressed if compress else np.savez

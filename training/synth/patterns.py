@@ -22,9 +22,7 @@ def sample_colour(rng: np.random.Generator, low: float = 20.0, high: float = 235
     return rng.uniform(low, high, size=3).astype(np.float32)
 
 
-def texture(
-    rng: np.random.Generator, grid_x: np.ndarray, grid_y: np.ndarray, size: int
-) -> np.ndarray:
+def texture(rng: np.random.Generator, grid_x: np.ndarray, grid_y: np.ndarray, size: int) -> np.ndarray:
     """A random multiplicative texture around 1 (flat, stripes, checker or blotchy noise).
 
     Always draws the same number of values from `rng`, whatever kind it picks.

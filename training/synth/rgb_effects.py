@@ -32,9 +32,7 @@ def shift_image(image: np.ndarray, dx: int, dy: int) -> np.ndarray:
     return out
 
 
-def motion_blur(
-    premultiplied: np.ndarray, alpha: np.ndarray, dx: float, dy: float
-) -> tuple[np.ndarray, np.ndarray]:
+def motion_blur(premultiplied: np.ndarray, alpha: np.ndarray, dx: float, dy: float) -> tuple[np.ndarray, np.ndarray]:
     """Smears a layer along its motion during the exposure (box kernel along (dx, dy)).
 
     Args:

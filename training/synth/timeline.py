@@ -145,21 +145,15 @@ def gap_track(
         return HandTrack.hold(HandState(0, 0, 0, 1, 0, 600), frames, present=False)
     if before is None:
         assert after is not None
-        return HandTrack.concat(
-            [HandTrack.hold(after, frames - hold_b, False), HandTrack.hold(after, hold_b)]
-        )
+        return HandTrack.concat([HandTrack.hold(after, frames - hold_b, False), HandTrack.hold(after, hold_b)])
     if after is None:
-        return HandTrack.concat(
-            [HandTrack.hold(before, hold_a), HandTrack.hold(before, frames - hold_a, False)]
-        )
+        return HandTrack.concat([HandTrack.hold(before, hold_a), HandTrack.hold(before, frames - hold_a, False)])
     middle = frames - hold_a - hold_b
     if _close(before, after, size):
         middle_track = _glide(before, after, middle)
     else:
         middle_track = HandTrack.hold(before, middle, present=False)
-    return HandTrack.concat(
-        [HandTrack.hold(before, hold_a), middle_track, HandTrack.hold(after, hold_b)]
-    )
+    return HandTrack.concat([HandTrack.hold(before, hold_a), middle_track, HandTrack.hold(after, hold_b)])
 
 
 def stream_track(

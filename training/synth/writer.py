@@ -79,9 +79,7 @@ def write_frames(root: Path, name: str, rgb: np.ndarray, depth: np.ndarray) -> N
     if hasattr(cv2, "IMWRITE_JPEG_SAMPLING_FACTOR"):  # full-resolution colour (4:4:4)
         params += [cv2.IMWRITE_JPEG_SAMPLING_FACTOR, cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444]
     for t in range(rgb.shape[0]):
-        ok = cv2.imwrite(
-            str(rgb_dir / f"{t:06d}.jpg"), np.ascontiguousarray(rgb[t, ..., ::-1]), params
-        )
+        ok = cv2.imwrite(str(rgb_dir / f"{t:06d}.jpg"), np.ascontiguousarray(rgb[t, ..., ::-1]), params)
         ok &= cv2.imwrite(str(depth_dir / f"{t:06d}.png"), depth[t])
         if not ok:
             raise OSError(f"could not write frame {t} of {name} under {root}")
@@ -184,9 +182,7 @@ def write_dataset(
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
     tasks = clip_tasks(clips_per_class)
-    rows = run_parallel(
-        partial(_write_clip, root=root, seed=seed, size=size), tasks, workers, progress, "clips"
-    )
+    rows = run_parallel(partial(_write_clip, root=root, seed=seed, size=size), tasks, workers, progress, "clips")
     train, valid = split_names(rows, seed, valid_fraction)
     _write_split(root / "dataset_splits" / "train.txt", train)
     _write_split(root / "dataset_splits" / "valid.txt", valid)

@@ -1,0 +1,58 @@
+"""The bundled default model: right labels on clean generated clips (seeds never used for
+training), through `gesture classify`, `gesture evaluate` on an .npz folder with
+labels.csv, and online recognition on a generated continuous stream."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from service.settings import default_model_path
+from tests.server_utils import ROOT
+from training.synth import CLASS_NAMES, key_rng, render_clip, write_npz_clips
+
+GESTURE = [sys.executable, "-m", "training.cli"]
+pytestmark = pytest.mark.skipif(not default_model_path().is_file(), reason="bundled model not built")
+
+
+def test_bundled_model_metadata():
+    from service.model_card import read_model_card
+
+    card, _ = read_model_card(str(default_model_path()))
+    assert card.labels == list(CLASS_NAMES)
+    assert card.modalities == ["rgb", "depth"] and card.profile == "lite"
+    assert default_model_path().stat().st_size < 20 * 1024 * 1024
+
+
+def test_classify_cli_gives_the_right_label_on_clean_clips(tmp_path):
+    right = 0
+    labels = [1, 5, 6, 7, 11, 12]  # swipe, the depth-only pair, a circle, the RGB-only pair
+    for label in labels:
+        clip = render_clip(label, key_rng(90210, label), size=128)
+        path = tmp_path / f"{label}.npz"
+        np.savez(path, rgb=clip.rgb, depth=clip.depth)
+        res = subprocess.run(
+            [*GESTURE, "classify", str(path), "--json"], capture_output=True, text=True, timeout=300, cwd=ROOT
+        )
+        assert res.returncode == 0, res.stderr
+        right += json.loads(res.stdout)["label"] == CLASS_NAMES[label]
+    assert right >= len(labels) - 1
+
+
+def test_evaluate_npz_folder_with_labels_csv(tmp_path):
+    write_npz_clips(tmp_path / "clips", clips_per_class=2, seed=424242, size=128, workers=1, progress=False)
+    res = subprocess.run(
+        [*GESTURE, "evaluate", "--data", str(tmp_path / "clips"), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
+    assert res.returncode == 0, res.stderr
+    report = json.loads(res.stdout)
+    assert report["count"] == 2 * len(CLASS_NAMES)
+    assert report["top1"] >= 0.85

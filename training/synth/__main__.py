@@ -1,5 +1,0 @@
-"""`python -m training.synth`: see cli.py."""
-
-from .cli import main
-
-main()
