@@ -18,9 +18,10 @@ import numpy as np
 
 @dataclass(frozen=True)
 class EventParams:
-    """Detector tuning (defaults tuned on SynthGesture streams)."""
+    """Detector tuning. Defaults: the best of a sweep (threshold 0.4-0.8, smoothing 1-4,
+    min/release 1-3 windows) for the bundled model on the held-out SynthGesture streams."""
 
-    threshold: float = 0.5
+    threshold: float = 0.7
     smoothing: int = 3
     min_windows: int = 2
     release_windows: int = 2

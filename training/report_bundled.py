@@ -1,0 +1,55 @@
+"""Write the bundled-model section of BENCHMARKS.md from a `make bundled-model` run:
+held-out top-1 of the RGB, depth and RGB-D models, stream scores and training wall time."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from training.bench_report import machine_line, write_section
+
+
+def _train_seconds(run: Path) -> float:
+    return sum(json.loads(line)["seconds"] for line in (run / "metrics.jsonl").read_text().splitlines())
+
+
+def report(runs: Path, out: Path) -> str:
+    rows = []
+    for m in ("rgb", "depth", "rgbd"):
+        res = json.loads((runs / f"heldout-{m}.json").read_text())
+        per = res["per_class"]
+        worst = sorted(per.items(), key=lambda kv: kv[1])[:2]
+        rows.append(
+            f"| {m} | {res['top1'] * 100:.2f} | {res['top5'] * 100:.2f} | {res['count']} "
+            f"| {', '.join(f'{k} {v * 100:.0f}' for k, v in worst)} | {_train_seconds(runs / f'synth-lite-{m}') / 60:.1f} |"
+        )
+    streams = json.loads((runs / "heldout-streams.json").read_text())
+    delay = streams["mean_delay_frames"]
+    body = "\n".join(
+        [
+            "## Bundled model: SynthGesture-RGBD, lite profile, trained on this machine",
+            "",
+            "Command: `make bundled-model` (generation, the three trainings, export, the evaluations below).  ",
+            f"Machine: {machine_line()}  ",
+            "Training set: `gesture synth --clips-per-class 120 --seed 1` (1,248 train / 312 valid clips). "
+            "Held-out set: `gesture synth --clips-per-class 20 --seed 777 --streams 6`, a seed never used "
+            "for training; all 260 clips evaluated (`gesture evaluate --split all`).",
+            "",
+            "| model | held-out top-1 (%) | top-5 (%) | clips | two weakest classes (%) | training wall time (min) |",
+            "| --- | ---: | ---: | ---: | --- | ---: |",
+            *rows,
+            "",
+            f"Online recognition on the {len(streams['streams'])} held-out streams "
+            f"(`gesture evaluate-stream --data data/synth-heldout`, window {streams['stream_window']} frames, "
+            f"hop {streams['hop']}): Levenshtein accuracy **{streams['levenshtein_accuracy'] * 100:.2f} %** over "
+            f"{streams['gestures']} gestures ({streams['events']} events emitted); mean delay from a gesture's "
+            f"last frame to its event {'n/a' if delay is None else f'{delay:.1f} frames'}.",
+        ]
+    )
+    write_section(out, "bundled", body)
+    return body
+
+
+if __name__ == "__main__":
+    print(report(Path(sys.argv[1] if len(sys.argv) > 1 else "runs"), Path("BENCHMARKS.md")))
