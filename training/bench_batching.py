@@ -31,8 +31,9 @@ def bench_batching(model: Path, max_batch: int, streams: int, seconds: float, th
     onnx_model = OnnxModel(model, SessionOptions(providers=("CPUExecutionProvider",), threads=threads))
     card = onnx_model.card
     rng = np.random.default_rng(0)
-    window = {m: rng.integers(0, 256, (1, card.frames, card.height, card.width, 3), dtype=np.uint8)
-              for m in card.modalities}
+    window = {
+        m: rng.integers(0, 256, (1, card.frames, card.height, card.width, 3), dtype=np.uint8) for m in card.modalities
+    }
     onnx_model.run(window)  # warm-up
     scheduler = InferenceScheduler(onnx_model.run, max_batch=max_batch, timeout=0.005, queue_size=1024)
     latencies: list[float] = []
@@ -56,5 +57,11 @@ def bench_batching(model: Path, max_batch: int, streams: int, seconds: float, th
     stats = scheduler.stats
     scheduler.close()
     lat = sorted(latencies)
-    return BatchRow(max_batch, streams, len(lat) / elapsed, statistics.median(lat) * 1000,
-                    lat[min(len(lat) - 1, int(0.99 * len(lat)))] * 1000, stats.requests / max(stats.batches, 1))
+    return BatchRow(
+        max_batch,
+        streams,
+        len(lat) / elapsed,
+        statistics.median(lat) * 1000,
+        lat[min(len(lat) - 1, int(0.99 * len(lat)))] * 1000,
+        stats.requests / max(stats.batches, 1),
+    )

@@ -20,9 +20,10 @@ def report(runs: Path, out: Path) -> str:
         res = json.loads((runs / f"heldout-{m}.json").read_text())
         per = res["per_class"]
         worst = sorted(per.items(), key=lambda kv: kv[1])[:2]
+        weakest = ", ".join(f"{k} {v * 100:.0f}" for k, v in worst)
+        minutes = _train_seconds(runs / f"synth-lite-{m}") / 60
         rows.append(
-            f"| {m} | {res['top1'] * 100:.2f} | {res['top5'] * 100:.2f} | {res['count']} "
-            f"| {', '.join(f'{k} {v * 100:.0f}' for k, v in worst)} | {_train_seconds(runs / f'synth-lite-{m}') / 60:.1f} |"
+            f"| {m} | {res['top1'] * 100:.2f} | {res['top5'] * 100:.2f} | {res['count']} | {weakest} | {minutes:.1f} |"
         )
     streams = json.loads((runs / "heldout-streams.json").read_text())
     delay = streams["mean_delay_frames"]
@@ -30,7 +31,8 @@ def report(runs: Path, out: Path) -> str:
         [
             "## Bundled model: SynthGesture-RGBD, lite profile, trained on this machine",
             "",
-            "Command: `make bundled-model` (generation, the three trainings, export, the evaluations below).  ",
+            "Commands: those `make bundled-model` runs (generation, the three trainings, export, the "
+            "evaluations below).  ",
             f"Machine: {machine_line()}  ",
             "Training set: `gesture synth --clips-per-class 120 --seed 1` (1,248 train / 312 valid clips). "
             "Held-out set: `gesture synth --clips-per-class 20 --seed 777 --streams 6`, a seed never used "
