@@ -104,10 +104,12 @@ class Connection:
                 return
             await self.ws.send_text(json.dumps(message))
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self, reason: str) -> dict[str, Any]:
+        """Counters; `reason` is periodic, requested or final (the last message)."""
         lat = self.latencies[-200:]
         return {
             "type": "stats",
+            "reason": reason,
             **self.counts,
             "latency_ms_p50": round(float(np.percentile(lat, 50)) * 1000, 2) if lat else None,
             "queue_depth": self.runtime.scheduler.depth if self.runtime.scheduler else 0,
@@ -197,7 +199,7 @@ async def stream(ws: WebSocket) -> None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(conn.in_flight, timeout=30)
         if close_code != -1:
-            conn.send(conn.stats())
+            conn.send(conn.stats("final"))
         await conn.outbox.put(None)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(sender, timeout=10)
@@ -243,7 +245,7 @@ async def _serve(ws: WebSocket, conn: Connection, runtime: Any, metrics: Any) ->
             if control.get("type") == "stop":
                 return
             if control.get("type") == "stats":
-                conn.send(conn.stats())
+                conn.send(conn.stats("requested"))
                 continue
             raise ProtocolViolation(f"unknown control message {control.get('type')!r}")
         received = time.perf_counter()
@@ -277,4 +279,4 @@ async def _serve(ws: WebSocket, conn: Connection, runtime: Any, metrics: Any) ->
                 conn.in_flight = asyncio.create_task(conn.classify(session, window, received))
         if received - last_stats >= STATS_EVERY_S:
             last_stats = received
-            conn.send(conn.stats())
+            conn.send(conn.stats("periodic"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -70,17 +71,20 @@ def test_websocket_stream_of_generated_gestures_emits_events(tmp_path):
 
     stream = render_stream(key_rng(31337), size=128, n_gestures=4, labels=[1, 2, 5, 7])
     truth = [label for label, _, _ in stream.events]
-    with running_server(default_model_path()) as url, connect(url.replace("http", "ws") + "/v1/stream") as ws:
+    with running_server(default_model_path()) as url, connect(url.replace("http", "ws") + "/v1/stream", max_queue=None) as ws:
         ws.send(json.dumps({"type": "start", "width": 128, "height": 128, "fps": 30, "hop": 4}))
         assert json.loads(ws.recv(timeout=60))["type"] == "ready"
+        started = time.perf_counter()
         for i, (rgb, depth) in enumerate(zip(stream.rgb, stream.depth)):
+            # Paced at 30 fps like a camera: the server skips windows it cannot keep up with.
+            time.sleep(max(0.0, started + i / 30 - time.perf_counter()))
             ws.send(pack_frame(i, i / 30, encode_rgb(rgb, "jpeg"), encode_depth(depth, "png16")))
         ws.send(json.dumps({"type": "stop"}))
         messages = []
         while True:
             msg = json.loads(ws.recv(timeout=120))
             messages.append(msg)
-            if msg["type"] == "stats":
+            if msg["type"] == "stats" and msg["reason"] == "final":
                 break
     events = [m["label_id"] for m in messages if m["type"] == "gesture"]
     stats = messages[-1]

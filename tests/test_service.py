@@ -198,12 +198,13 @@ def _start(ws, h, w, **extra):
     return ready
 
 
-def _drain(ws, until_type="stats", timeout=60):
+def _drain(ws, reason="final", timeout=60):
+    """Messages up to the stats message with this reason (final, or requested)."""
     out = []
     while True:
         msg = json.loads(ws.recv(timeout=timeout))
         out.append(msg)
-        if msg["type"] == until_type:
+        if msg["type"] == "stats" and msg["reason"] == reason:
             return out
 
 
@@ -211,7 +212,7 @@ def test_websocket_stream_predicts_every_hop(server):
     stream = render_stream(key_rng(3), size=64, n_gestures=2)
     n = 40
     ws_url = server.replace("http", "ws") + "/v1/stream"
-    with connect(ws_url, max_size=None) as ws:
+    with connect(ws_url, max_size=None, max_queue=None) as ws:
         ready = _start(ws, 64, 64)
         assert ready["window"] == 12 and ready["labels"] == list(CLASS_NAMES)
         for msg in _frames_of(stream.rgb[:n], stream.depth[:n]):
@@ -233,7 +234,7 @@ def test_bad_frames_are_reported_and_a_second_stream_is_undisturbed(server):
     results: dict[str, list] = {}
 
     def good_stream():
-        with connect(ws_url, max_size=None) as ws:
+        with connect(ws_url, max_size=None, max_queue=None) as ws:
             _start(ws, 48, 48)
             for msg in frames:
                 ws.send(msg)
@@ -242,7 +243,7 @@ def test_bad_frames_are_reported_and_a_second_stream_is_undisturbed(server):
 
     thread = threading.Thread(target=good_stream)
     thread.start()
-    with connect(ws_url, max_size=None) as ws:
+    with connect(ws_url, max_size=None, max_queue=None) as ws:
         _start(ws, 48, 48)
         ws.send(b"garbage")  # malformed header
         ws.send(frames[5])
@@ -252,13 +253,13 @@ def test_bad_frames_are_reported_and_a_second_stream_is_undisturbed(server):
         ws.send(pack_frame(10, 0.33, encode_rgb(wrong, "jpeg"), encode_depth(stream.depth[0], "png16")))
         ws.send(pack_frame(11, 0.36, encode_rgb(stream.rgb[0], "jpeg"), b""))  # missing depth
         ws.send(json.dumps({"type": "stats"}))
-        msgs = _drain(ws)
+        msgs = _drain(ws, "requested")
         errors = [m["error"] for m in msgs if m["type"] == "error"]
         assert errors == ["malformed_frame", "out_of_order", "undecodable", "wrong_size", "missing_modality"]
         assert msgs[-1]["rejected"] == 5 and msgs[-1]["frames"] == 6
         ws.send(frames[12])  # the stream is still alive
         ws.send(json.dumps({"type": "stats"}))
-        assert _drain(ws)[-1]["frames"] == 7
+        assert _drain(ws, "requested")[-1]["frames"] == 7
     thread.join(timeout=120)
     good = results["good"]
     assert not [m for m in good if m["type"] == "error"]
