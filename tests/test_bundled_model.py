@@ -71,7 +71,10 @@ def test_websocket_stream_of_generated_gestures_emits_events(tmp_path):
 
     stream = render_stream(key_rng(31337), size=128, n_gestures=4, labels=[1, 2, 5, 7])
     truth = [label for label, _, _ in stream.events]
-    with running_server(default_model_path()) as url, connect(url.replace("http", "ws") + "/v1/stream", max_queue=None) as ws:
+    with (
+        running_server(default_model_path()) as url,
+        connect(url.replace("http", "ws") + "/v1/stream", max_queue=None) as ws,
+    ):
         ws.send(json.dumps({"type": "start", "width": 128, "height": 128, "fps": 30, "hop": 4}))
         assert json.loads(ws.recv(timeout=60))["type"] == "ready"
         started = time.perf_counter()
