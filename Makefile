@@ -19,7 +19,7 @@ lint: setup
 serve: setup
 	.venv/bin/gesture serve --host $${GESTURE_HOST:-127.0.0.1} --port $${GESTURE_PORT:-8000}
 
-# Rebuild the bundled default model from scratch (about 40 minutes on 2 CPU cores):
+# Rebuild the bundled default model from scratch (about 50 minutes on 2 CPU cores):
 # generate SynthGesture-RGBD, train RGB and depth alone, then RGB-D fusion from both,
 # export it as the bundled model and evaluate all three on a held-out set (seed 777).
 STREAM_WINDOW ?= 48  # tuned with the detector on the held-out streams (BENCHMARKS.md)

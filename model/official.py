@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Literal
 
 import torch
@@ -177,8 +176,3 @@ def load_official_weights(model: torch.nn.Module, state: Mapping[str, torch.Tens
             f"{'...' if len(unexpected) > 5 else ''}"
         )
     model.load_state_dict(filtered, strict=True)
-
-
-def with_size(cfg: ModelConfig, size: int) -> ModelConfig:
-    """The same network at another frame size (the DSN is fully convolutional)."""
-    return replace(cfg, size=size)

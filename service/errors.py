@@ -51,6 +51,13 @@ class Overloaded(ClientError):
     code = "overloaded"
 
 
+class NotReady(ClientError):
+    """The model is still loading."""
+
+    status = 503
+    code = "not_ready"
+
+
 class Unauthorized(ClientError):
     status = 401
     code = "unauthorized"

@@ -11,7 +11,7 @@ from starlette.datastructures import UploadFile
 
 from service.classify import classify_clip
 from service.decode import DecodedClip, Limits, check_clip, decode_npz, decode_video
-from service.errors import ClientError, InvalidClip, UndecodableInput, UnsupportedMedia
+from service.errors import ClientError, InvalidClip, NotReady, UndecodableInput, UnsupportedMedia
 
 router = APIRouter()
 
@@ -32,7 +32,7 @@ def _auth(request: Request) -> None:
 def _ready(request: Request) -> Any:
     runtime = request.app.state.runtime
     if not runtime.ready:
-        raise ClientError("the model is still loading")
+        raise NotReady("the model is still loading")
     return runtime
 
 
@@ -109,7 +109,7 @@ def _decode(files: dict[str, tuple[bytes, str]], limits: Limits) -> DecodedClip:
 
 
 @router.post("/v1/classify", tags=["classify"])
-async def classify(request: Request, top_k: int = 5, hop: int = 4) -> dict[str, Any]:
+async def classify(request: Request, top_k: int | None = None, hop: int = 4) -> dict[str, Any]:
     """Classify an uploaded clip.
 
     Multipart fields: `clip` (an .npz with `rgb` uint8 [T,H,W,3] and/or `depth` uint16 mm
@@ -119,6 +119,8 @@ async def classify(request: Request, top_k: int = 5, hop: int = 4) -> dict[str, 
     """
     _auth(request)
     runtime = _ready(request)
+    if top_k is None:
+        top_k = request.app.state.settings.top_k
     if not 1 <= top_k <= 100 or not 1 <= hop <= 1000:
         raise InvalidClip("top_k must be in 1..100 and hop in 1..1000")
     content_type = request.headers.get("content-type", "")

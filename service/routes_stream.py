@@ -20,7 +20,7 @@ import numpy as np
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 
-from service.errors import ClientError, Overloaded
+from service.errors import ClientError, NotReady, Overloaded, TooManyStreams
 from service.frame_codec import FrameError, unpack_frame
 from service.stream_session import StreamSession, Window
 from service.timeline import WindowPrediction, softmax
@@ -165,19 +165,12 @@ async def stream(ws: WebSocket) -> None:
         await ws.close(code=POLICY_VIOLATION)
         return
     if not runtime.ready:
-        await ws.send_text(json.dumps({"type": "error", "error": "not_ready", "detail": "the model is still loading"}))
+        await ws.send_text(json.dumps({"type": "error", **NotReady("the model is still loading").to_json()}))
         await ws.close(code=TRY_AGAIN_LATER)
         return
     if app.state.streams >= settings.max_streams:
-        await ws.send_text(
-            json.dumps(
-                {
-                    "type": "error",
-                    "error": "too_many_streams",
-                    "detail": f"the server takes at most {settings.max_streams} streams",
-                }
-            )
-        )
+        error = TooManyStreams(f"the server takes at most {settings.max_streams} streams")
+        await ws.send_text(json.dumps({"type": "error", **error.to_json()}))
         await ws.close(code=TRY_AGAIN_LATER)
         return
     app.state.streams += 1

@@ -111,6 +111,7 @@ def test_classify_video_pair(server, tmp_path):
     r = httpx.post(f"{server}/v1/classify", files=files)
     assert r.status_code == 200, r.text
     assert r.json()["frames"] == 12
+    assert len(r.json()["top"]) == 5  # GESTURE_TOP_K's default
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import random
 from pathlib import Path
@@ -99,7 +98,3 @@ def load_unimodal_into(branch: UnimodalNetwork, path: Path, modality: str) -> No
         raise CheckpointError(
             f"{path} does not fit the fusion branch: missing {missing[:3]}, unexpected {unexpected[:3]}"
         )
-
-
-def config_dict(cfg: ModelConfig) -> dict[str, Any]:
-    return dataclasses.asdict(cfg)
