@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from pathlib import Path
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from service.client import GestureAPIError
 from service.model_card import ModelCardError, read_model_card
+from service.realsense import CameraDisconnected, RealSenseError, RealSenseSource
 
 console = Console(soft_wrap=True)
+status = Console(stderr=True, soft_wrap=True)  # progress and errors of commands whose stdout is data
 
 
 def info(
@@ -54,7 +60,11 @@ def info(
 
 
 def classify(
-    clip: str = typer.Argument(..., help="A .npz clip (rgb uint8 [T,H,W,3], depth uint16 mm [T,H,W]) or an RGB video."),
+    clip: str = typer.Argument(
+        ...,
+        help="A .npz clip (rgb uint8 [T,H,W,3], depth uint16 mm [T,H,W]), a RealSense recording (.bag/.db3) "
+        "or an RGB video.",
+    ),
     depth: str | None = typer.Option(None, "--depth", help="Depth video (8-bit) to pair with an RGB video."),
     model: str | None = typer.Option(None, "--model", help="ONNX model (default: the bundled model)."),
     top_k: int = typer.Option(5, "--top-k", min=1),
@@ -65,9 +75,10 @@ def classify(
     import os
 
     from service.classify import classify_clip
-    from service.decode import DecodedClip, Limits, check_clip, decode_npz, decode_video
+    from service.decode import DecodedClip, Limits, check_clip, decode_npz, decode_recording, decode_video
     from service.errors import ClientError
     from service.onnx_session import OnnxModel
+    from service.realsense import RECORDING_SUFFIXES
     from service.settings import default_model_path
 
     try:
@@ -75,10 +86,13 @@ def classify(
         with open(clip, "rb") as f:
             data = f.read()
         limits = Limits()
-        if clip.endswith(".npz"):
+        suffix = os.path.splitext(clip)[1].lower()
+        if suffix == ".npz":
             decoded = decode_npz(data)
+        elif suffix in RECORDING_SUFFIXES:
+            decoded = decode_recording(data, suffix, limits.max_frames)
         else:
-            rgb, fps = decode_video(data, os.path.splitext(clip)[1], depth=False, max_frames=limits.max_frames)
+            rgb, fps = decode_video(data, suffix, depth=False, max_frames=limits.max_frames)
             d = None
             if depth is not None:
                 with open(depth, "rb") as f:
@@ -130,4 +144,83 @@ def serve(
         port=settings.port,
         log_level=settings.log_level,
         ws_max_size=16 * 1024 * 1024,
+    )
+
+
+def _synth_frames(seed: int, gestures: int) -> tuple[Iterator[tuple[np.ndarray, np.ndarray]], float]:
+    from training.synth import CLASS_NAMES, FPS, key_rng, render_stream
+
+    stream = render_stream(key_rng(seed), size=128, n_gestures=gestures)
+    status.print(
+        "generated stream: "
+        + ", ".join(CLASS_NAMES[label] for label, _, _ in stream.events)
+        + f" ({len(stream.rgb)} frames)"
+    )
+    return zip(stream.rgb, stream.depth), float(FPS)
+
+
+def _realsense_frames(source: RealSenseSource) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Frames of an opened source; an unplugged camera ends the stream cleanly (the server
+    gets a stop message and its final stats)."""
+    try:
+        for frame in source.frames():
+            yield frame.rgb, frame.depth_mm
+    except CameraDisconnected as exc:
+        status.print(f"[red]{exc}[/red]: stopping the stream")
+    finally:
+        source.close()
+
+
+def stream(
+    server: str = typer.Option("http://127.0.0.1:8000", "--server", help="The gesture server's base URL."),
+    camera: str | None = typer.Option(
+        None, "--camera", help="Stream a RealSense camera: its serial, or 'first' for the first one found."
+    ),
+    recording: Path | None = typer.Option(None, "--recording", help="Stream a RealSense recording (.bag/.db3)."),
+    synth: int | None = typer.Option(None, "--synth", help="Stream generated gestures with this seed."),
+    gestures: int = typer.Option(6, "--gestures", min=1, help="--synth: number of gestures."),
+    api_key: str | None = typer.Option(None, "--api-key", envvar="GESTURE_API_KEY", help="The server's API key."),
+    hop: int = typer.Option(4, "--hop", min=1, help="Frames between classified windows."),
+    width: int = typer.Option(640, help="--camera: colour and depth width."),
+    height: int = typer.Option(480, help="--camera: colour and depth height."),
+    fps: int = typer.Option(30, help="--camera: frame rate."),
+    fast: bool = typer.Option(
+        False, "--fast", help="Recordings and --synth: send as fast as possible, not at their fps."
+    ),
+    preview: bool = typer.Option(False, "--preview", help="Show the colour frames with the label (needs a display)."),
+    predictions: bool = typer.Option(False, "--predictions", help="Also print every window's prediction."),
+    as_json: bool = typer.Option(False, "--json", help="Print every server message as a JSON line."),
+) -> None:
+    """Stream frames to a running server and print gesture events live (Ctrl-C stops)."""
+    import asyncio
+
+    from service.stream_command import Printer, run_stream
+
+    chosen = [x for x in (camera, recording, synth) if x is not None]
+    if len(chosen) != 1:
+        status.print("[red]error:[/red] give exactly one of --camera, --recording, --synth")
+        raise typer.Exit(2)
+    try:
+        if synth is not None:
+            frames, rate = _synth_frames(synth, gestures)
+            pace = not fast
+        else:
+            source = (
+                RealSenseSource(recording=recording)
+                if recording is not None
+                else RealSenseSource(serial=None if camera == "first" else camera, width=width, height=height, fps=fps)
+            ).open()
+            frames, rate = _realsense_frames(source), float(source.stream_fps or fps)
+            pace = camera is None and not fast  # a camera paces itself
+        printer = Printer(Console(stderr=as_json), as_json=as_json, show_predictions=predictions)
+        report = asyncio.run(run_stream(frames, rate, server, api_key, hop, pace, printer, preview))
+    except (RealSenseError, ConnectionError, GestureAPIError, RuntimeError) as exc:
+        status.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    except KeyboardInterrupt:
+        status.print("stopped")
+        return
+    status.print(
+        f"sent {report.frames_sent} frames, {len(report.events)} gesture events"
+        + (f", {report.reconnects} reconnects" if report.reconnects else "")
     )

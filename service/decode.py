@@ -134,3 +134,27 @@ def decode_video(data: bytes, suffix: str, depth: bool, max_frames: int) -> tupl
     if len(shapes) > 1:
         raise UndecodableInput("the video's frames change size")
     return np.stack(frames), fps
+
+
+def decode_recording(data: bytes, suffix: str, max_frames: int) -> DecodedClip:
+    """A RealSense recording (`.bag` ROS1 or `.db3` ROS2): aligned rgb and depth in mm.
+
+    Raises:
+        UndecodableInput: pyrealsense2 cannot play it, or it lacks colour or depth.
+        InvalidClip: more than `max_frames` frames.
+    """
+    from service.realsense import RealSenseError, read_recording
+
+    fd, path = tempfile.mkstemp(suffix=suffix)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        rgb, depth, fps = read_recording(path, max_frames)
+    except RealSenseError as exc:
+        if "limit" in str(exc):
+            raise InvalidClip(str(exc)) from exc
+        reason = str(exc).replace(path, f"the uploaded {suffix} file").splitlines()[0]
+        raise UndecodableInput(f"cannot play the RealSense recording: {reason}") from exc
+    finally:
+        os.unlink(path)
+    return DecodedClip(rgb, depth, fps)

@@ -10,12 +10,11 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from service.classify import classify_clip
-from service.decode import DecodedClip, Limits, check_clip, decode_npz, decode_video
+from service.decode import DecodedClip, Limits, check_clip, decode_npz, decode_recording, decode_video
 from service.errors import ClientError, InvalidClip, NotReady, UndecodableInput, UnsupportedMedia
+from service.realsense import RECORDING_SUFFIXES
 
 router = APIRouter()
-
-RECORDING_SUFFIXES = (".bag", ".db3")
 
 
 def _limits(request: Request) -> Limits:
@@ -88,7 +87,7 @@ def _decode(files: dict[str, tuple[bytes, str]], limits: Limits) -> DecodedClip:
         if suffix == ".npz" or data[:2] == b"PK":
             return decode_npz(data)
         if suffix in RECORDING_SUFFIXES:
-            raise UnsupportedMedia("RealSense recordings (.bag/.db3) are not supported yet")
+            return decode_recording(data, suffix, limits.max_frames)
         raise UnsupportedMedia(
             f"unsupported clip file {suffix or '(no extension)'}: send a .npz, or 'rgb' and 'depth' videos"
         )

@@ -126,7 +126,7 @@ class Connection:
         try:
             out = await asyncio.wrap_future(future, loop=loop)
         except Exception as exc:  # a failed batch: report, keep streaming
-            self.send({"type": "error", "code": "inference_failed", "detail": str(exc)})
+            self.send({"type": "error", "error": "inference_failed", "detail": str(exc)})
             return
         probs = softmax(out[self.runtime.model.card.outputs[0]])
         latency = time.perf_counter() - received

@@ -95,3 +95,34 @@ def test_websocket_stream_of_generated_gestures_emits_events(tmp_path):
     assert stats["windows"] > 0 and events
     # Swipes, push and circles are what the bundled model knows best (BENCHMARKS.md).
     assert levenshtein_accuracy(truth, events) >= 0.5, (truth, events)
+
+
+@pytest.fixture(scope="module")
+def gesture_recordings(tmp_path_factory):
+    """RealSense recordings (.db3, written without a camera) of generated gestures."""
+    from training.synth.realsense_writer import write_recording
+
+    folder = tmp_path_factory.mktemp("recordings")
+    out = {}
+    for label in (2, 6, 11):  # a swipe, the depth-only pull, the RGB-only flip
+        clip = render_clip(label, key_rng(8080, label), size=128)
+        out[label] = write_recording(folder / f"{CLASS_NAMES[label]}.db3", clip.rgb, clip.depth)
+    return out
+
+
+def test_recordings_classify_right_through_cli_and_rest(gesture_recordings):
+    import httpx
+
+    from tests.server_utils import running_server
+
+    for label, path in gesture_recordings.items():
+        res = subprocess.run(
+            [*GESTURE, "classify", str(path), "--json"], capture_output=True, text=True, timeout=300, cwd=ROOT
+        )
+        assert res.returncode == 0, res.stderr
+        assert json.loads(res.stdout)["label"] == CLASS_NAMES[label], (label, res.stdout[:300])
+    with running_server(default_model_path()) as url:
+        for label, path in gesture_recordings.items():
+            res = httpx.post(f"{url}/v1/classify", files={"clip": (path.name, path.read_bytes())}, timeout=120)
+            assert res.status_code == 200, res.text
+            assert res.json()["label"] == CLASS_NAMES[label]

@@ -18,33 +18,13 @@ from websockets.sync.client import connect
 
 from service.frame_codec import encode_depth, encode_rgb, pack_frame
 from tests.server_utils import ROOT, running_server
+from tests.tiny_models import export_tiny
 from training.synth import CLASS_NAMES, key_rng, render_clip, render_stream
 
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
-    import torch
-
-    from model import build_model, get_profile
-    from service.model_card import ModelCard
-    from training.export import export_onnx
-
-    torch.manual_seed(0)
-    cfg = get_profile("tiny").with_(num_classes=len(CLASS_NAMES))
-    card = ModelCard(
-        labels=list(CLASS_NAMES),
-        modalities=["rgb", "depth"],
-        frames=cfg.frames,
-        height=cfg.size,
-        width=cfg.size,
-        frp_window=cfg.frp_window,
-        resize=40,
-        stream_window=12,
-        source="test",
-    )
-    path = tmp_path_factory.mktemp("model") / "tiny.onnx"
-    export_onnx(build_model(cfg, "rgbd"), card, path)
-    return path
+    return export_tiny(tmp_path_factory.mktemp("model") / "tiny.onnx")
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ console = Console(stderr=True, soft_wrap=True)
 app.command("info")(service_cli.info)
 app.command("classify")(service_cli.classify)
 app.command("serve")(service_cli.serve)
+app.command("stream")(service_cli.stream)
 
 
 def _labels(path: Path | None, count: int) -> list[str]:
@@ -254,17 +255,119 @@ def export_cmd(
     console.print(f"wrote {out} (max relative difference onnxruntime vs PyTorch: {report.worst:.2e})")
 
 
+@app.command("record")
+def record(
+    out: Path = typer.Option(..., "--out", help="Dataset folder (recorder layout); takes are added to it."),
+    labels: str | None = typer.Option(None, "--labels", help="Comma-separated gesture names to record."),
+    count: int = typer.Option(5, "--count", min=1, help="Takes per label."),
+    seconds: float = typer.Option(3.0, "--seconds", min=0.1, help="Length of a take."),
+    camera: str | None = typer.Option(None, "--camera", help="A RealSense camera: its serial, or 'first'."),
+    recording: Path | None = typer.Option(None, "--recording", help="Cut takes from a recording (.bag/.db3)."),
+    countdown: int = typer.Option(3, "--countdown", min=0, help="Camera: seconds of countdown before a take."),
+    width: int = typer.Option(640, help="Camera: frame width."),
+    height: int = typer.Option(480, help="Camera: frame height."),
+    fps: int = typer.Option(30, help="Camera: frame rate."),
+    review: bool = typer.Option(False, "--review", help="List the takes under --out and choose bad ones to delete."),
+    delete: str | None = typer.Option(None, "--delete", help="With --review: clip ids to delete, comma-separated."),
+) -> None:
+    """Record labelled gesture clips for `gesture train` (guided: countdown, "perform X now")."""
+    from rich.table import Table
+
+    from service.realsense import RealSenseError, RealSenseSource
+    from training.data.clip import DatasetError
+    from training.record import delete_takes, list_takes, record_takes
+
+    if review:
+        try:
+            takes = list_takes(out)
+        except DatasetError as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from exc
+        table = Table(title=f"takes in {out}")
+        for col in ("clip", "label", "frames", "fps", "split"):
+            table.add_column(col)
+        for t in takes:
+            table.add_row(t.clip_id, t.label_name, str(t.frames), f"{t.fps:g}", t.split or "-")
+        Console().print(table)
+        answer = delete if delete is not None else typer.prompt("delete which takes (ids, comma-separated)", default="")
+        ids = [x.strip() for x in answer.split(",") if x.strip()]
+        try:
+            for clip_id in delete_takes(out, ids):
+                console.print(f"deleted {clip_id}")
+        except KeyError as exc:
+            console.print(f"[red]error:[/red] {exc.args[0]}")
+            raise typer.Exit(2) from exc
+        return
+    names = [x.strip() for x in (labels or "").split(",") if x.strip()]
+    if not names:
+        raise typer.BadParameter("give the gestures to record with --labels a,b,c")
+    if (camera is None) == (recording is None):
+        raise typer.BadParameter("give exactly one of --camera or --recording")
+    try:
+        source = (
+            RealSenseSource(recording=recording)
+            if recording is not None
+            else RealSenseSource(serial=None if camera == "first" else camera, width=width, height=height, fps=fps)
+        ).open()
+        try:
+            rate = float(source.stream_fps or fps)
+            takes = record_takes(
+                source.frames(),
+                out,
+                names,
+                count,
+                seconds,
+                rate,
+                live=camera is not None,
+                countdown=countdown,
+                say=console.print,
+            )
+        finally:
+            source.close()
+    except RealSenseError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"{len(takes)} takes written under {out}; train with `gesture train CONFIG data.root={out}`")
+
+
+def _ints(text: str) -> list[int]:
+    try:
+        values = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError as exc:
+        raise typer.BadParameter(f"{text!r} is not a comma-separated list of integers") from exc
+    if not values or min(values) < 1:
+        raise typer.BadParameter(f"{text!r}: give positive integers")
+    return values
+
+
 @app.command("bench")
 def bench(
-    profiles: str = typer.Option("tiny,lite,paper", help="Comma-separated profiles."),
-    out: Path = typer.Option(Path("BENCHMARKS.md"), help="Markdown file to (re)write the table into."),
-    repeats: int = typer.Option(5, min=1, help="Timed runs per measurement (median)."),
+    suites: str = typer.Option("model,batching", help="Which benchmarks: model, batching (comma-separated)."),
+    profiles: str = typer.Option("tiny,lite,paper", help="model: comma-separated profiles."),
+    model: Path | None = typer.Option(None, "--model", help="batching: ONNX model (default: the bundled model)."),
+    streams: str = typer.Option("1,4,16", help="batching: concurrent stream counts."),
+    batches: str = typer.Option("1,4,8", help="batching: maximum batch sizes."),
+    windows: int = typer.Option(16, min=1, help="batching: windows each stream submits."),
+    out: Path = typer.Option(Path("BENCHMARKS.md"), help="Markdown file to (re)write the tables into."),
+    repeats: int = typer.Option(5, min=1, help="model: timed runs per measurement (median)."),
     threads: int = typer.Option(2, min=1, help="Threads for PyTorch and onnxruntime."),
 ) -> None:
-    """Measure parameters, GFLOPs and per-window latency (eager PyTorch vs onnxruntime)."""
-    from training.bench import run_model_bench
+    """Benchmarks, each rewriting its own section of BENCHMARKS.md: `model` (parameters,
+    GFLOPs, eager PyTorch vs onnxruntime per window) and `batching` (the inference scheduler's
+    throughput and latency with concurrent streams at several batch sizes)."""
+    chosen = [x.strip() for x in suites.split(",") if x.strip()]
+    unknown = sorted(set(chosen) - {"model", "batching"})
+    if unknown:
+        raise typer.BadParameter(f"unknown suite(s) {', '.join(unknown)}; choose model, batching")
+    if "model" in chosen:
+        from training.bench import run_model_bench
 
-    run_model_bench([p.strip() for p in profiles.split(",") if p.strip()], out, repeats, threads)
+        run_model_bench([p.strip() for p in profiles.split(",") if p.strip()], out, repeats, threads)
+    if "batching" in chosen:
+        from service.settings import default_model_path
+        from training.bench_batching import run_batching_bench
+
+        run_batching_bench(model or default_model_path(), out, _ints(streams), _ints(batches), windows, threads)
 
 
 def main() -> None:

@@ -88,9 +88,13 @@ class ClipDataset(Dataset):
         return item
 
 
-def make_dataset(cfg: TrainConfig, split: str, train: bool) -> ClipDataset:
-    """The dataset of a run's split (readers auto-detect the layout unless configured)."""
+def make_dataset(cfg: TrainConfig, split: str, train: bool, extra_modality: str | None = None) -> ClipDataset:
+    """The dataset of a run's split (readers auto-detect the layout unless configured).
+
+    `extra_modality` also loads the other modality of each pair (for a feature teacher)."""
     modalities = ["rgb", "depth"] if cfg.modalities == "rgbd" else [cfg.modalities]
+    if extra_modality and extra_modality not in modalities:
+        modalities = sorted([*modalities, extra_modality], key=["rgb", "depth"].index)
     model_cfg = get_profile(cfg.profile)
     root = Path(cfg.data.root)
     reader = open_dataset(root, layout=cfg.data.layout, split=split, modalities=tuple(modalities))

@@ -32,8 +32,11 @@ from training.checkpoint import (
 )
 from training.clip_dataset import ClipDataset, make_dataset
 from training.distributed import DistContext, average_scalar, convert_sync_batchnorm, init_distributed, sum_tensor
+from training.feature_teacher import FeatureTeacher
 from training.steps import forward_batch
 from training.train_config import ConfigError, TrainConfig, config_to_dict
+
+TEACHER_KEY = "teacher"
 
 
 def lr_factor(step: int, total: int, warmup: int, lr: float, lr_min: float) -> float:
@@ -107,7 +110,10 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         np.random.seed(cfg.seed)
         self.out = Path(cfg.out)
-        self.train_ds = make_dataset(cfg, cfg.data.train_split, train=True)
+        teacher_modality = None
+        if cfg.teacher.checkpoint:
+            teacher_modality = str(load_checkpoint(Path(cfg.teacher.checkpoint))["modalities"])
+        self.train_ds = make_dataset(cfg, cfg.data.train_split, train=True, extra_modality=teacher_modality)
         self.valid_ds = make_dataset(cfg, cfg.data.valid_split, train=False)
         for name, ds in (("training", self.train_ds), ("validation", self.valid_ds)):
             if len(ds) == 0:
@@ -117,6 +123,11 @@ class Trainer:
         if self.ctx.distributed:
             net = convert_sync_batchnorm(net, self.ctx.device)
         self.net = net
+        self.teacher = (
+            FeatureTeacher(net, cfg, self.ctx.device)  # type: ignore[arg-type]
+            if cfg.teacher.checkpoint
+            else None
+        )
         self.model = (
             DistributedDataParallel(net, device_ids=[self.ctx.local_rank] if self.ctx.device.type == "cuda" else None)
             if self.ctx.distributed
@@ -214,6 +225,11 @@ class Trainer:
             batch = {k: v.to(self.ctx.device, non_blocking=True) for k, v in batch.items()}
             with torch.autocast(self.ctx.device.type, enabled=self.use_amp):
                 logits, terms = forward_batch(self.model, batch, cfg.modalities, distill_weight)
+                if self.teacher is not None:
+                    feature = self.teacher.loss(batch)
+                    terms = terms._replace(
+                        total=terms.total + self.teacher.weight * feature, parts={**terms.parts, TEACHER_KEY: feature}
+                    )
             self.optimizer.zero_grad(set_to_none=True)
             self.scaler.scale(terms.total).backward()
             self.scaler.unscale_(self.optimizer)

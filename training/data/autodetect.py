@@ -19,10 +19,10 @@ _SPLIT_LAYOUTS: dict[str, Callable[..., ClipDataset]] = {
     "isogd": isogd_dataset,
     "thuread": thuread_dataset,
     "ntu": ntu_dataset,
+    "recorder": recorder_dataset,  # clips without a split in meta.json belong to both
 }
 # Layouts without splits (every clip is returned).
 _PLAIN_LAYOUTS: dict[str, Callable[..., ClipDataset]] = {
-    "recorder": recorder_dataset,
     "npz": NpzFolderDataset,
 }
 LAYOUTS = tuple(_SPLIT_LAYOUTS) + tuple(_PLAIN_LAYOUTS)
@@ -60,7 +60,7 @@ def open_dataset(root: Path, layout: str | None = None, split: str = "train", **
     Args:
         root: dataset root.
         layout: one of `LAYOUTS`; None to detect it (see `detect_layout`).
-        split: `train` / `valid` for split-file layouts; ignored by `recorder` and `npz`.
+        split: `train` / `valid` for split-file layouts and `recorder`; ignored by `npz`.
         **options: passed to the layout's reader, e.g. `modalities=("rgb",)`,
             `check_counts=False`, `depth_root=...` (ntu), `split_file=...`.
 

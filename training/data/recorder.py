@@ -2,10 +2,13 @@
 
 ```
 root/labels.txt                      one class name per line; id = line index
-root/clips/<clip_id>/meta.json       {"label": <class name>, "fps": ..., "frames": n}
+root/clips/<clip_id>/meta.json       {"label": <class name>, "fps": ..., "frames": n, "split": "train"}
 root/clips/<clip_id>/rgb/%06d.jpg    colour frames
 root/clips/<clip_id>/depth/%06d.png  depth frames, 16-bit millimetres
 ```
+
+`split` (`train` or `valid`) is optional: `gesture record` sets it (every fifth take of a
+label is `valid`); clips without it belong to every split.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class RecorderClipInfo:
         label_name: class name.
         fps: frames per second as recorded.
         frames: number of frames.
+        split: `train`, `valid`, or None (every split).
     """
 
     clip_id: str
@@ -45,6 +49,7 @@ class RecorderClipInfo:
     label_name: str
     fps: float
     frames: int
+    split: str | None = None
 
 
 def read_labels_txt(path: Path) -> list[str]:
@@ -95,7 +100,10 @@ def read_clip_meta(clip_dir: Path, class_ids: dict[str, int]) -> RecorderClipInf
         fps = float(meta["fps"])
     except (TypeError, ValueError):
         raise LayoutError(f"{path}: 'fps' must be a number, got {meta['fps']!r}") from None
-    return RecorderClipInfo(clip_dir.name, clip_dir, class_ids[label], label, fps, frames)
+    split = meta.get("split")
+    if split is not None and split not in ("train", "valid"):
+        raise LayoutError(f"{path}: 'split' must be train or valid, got {split!r}")
+    return RecorderClipInfo(clip_dir.name, clip_dir, class_ids[label], label, fps, frames, split)
 
 
 def list_recorder_clips(root: Path) -> list[RecorderClipInfo]:
@@ -136,14 +144,18 @@ def _dataset(
 
 
 def recorder_dataset(
-    root: Path, modalities: Sequence[str] = ("rgb", "depth"), check_counts: bool = True
+    root: Path,
+    split: str | None = None,
+    modalities: Sequence[str] = ("rgb", "depth"),
+    check_counts: bool = True,
 ) -> SplitFileDataset:
-    """All recorded clips as a dataset; entry names are clip ids.
+    """The recorded clips of `split` (None: all) as a dataset; entry names are clip ids.
 
     Raises:
         see `list_recorder_clips`.
     """
-    return _dataset(root, list_recorder_clips(root), modalities, check_counts)
+    clips = [c for c in list_recorder_clips(root) if split is None or c.split in (None, split)]
+    return _dataset(root, clips, modalities, check_counts)
 
 
 def load_recorder_clip(

@@ -1,0 +1,31 @@
+"""Untrained `tiny` models exported to ONNX, for service tests that need a real session fast."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def export_tiny(path: Path, modalities: str = "rgbd", stream_window: int = 12) -> Path:
+    """Export a randomly initialised tiny model (13 SynthGesture labels) to `path`."""
+    import torch
+
+    from model import build_model, get_profile
+    from service.model_card import ModelCard
+    from training.export import export_onnx
+    from training.synth import CLASS_NAMES
+
+    torch.manual_seed(0)
+    cfg = get_profile("tiny").with_(num_classes=len(CLASS_NAMES))
+    card = ModelCard(
+        labels=list(CLASS_NAMES),
+        modalities=["rgb", "depth"] if modalities == "rgbd" else [modalities],
+        frames=cfg.frames,
+        height=cfg.size,
+        width=cfg.size,
+        frp_window=cfg.frp_window,
+        resize=40,
+        stream_window=stream_window,
+        source="test",
+    )
+    export_onnx(build_model(cfg, modalities), card, path)
+    return path
