@@ -190,6 +190,7 @@ def stream(
     preview: bool = typer.Option(False, "--preview", help="Show the colour frames with the label (needs a display)."),
     predictions: bool = typer.Option(False, "--predictions", help="Also print every window's prediction."),
     as_json: bool = typer.Option(False, "--json", help="Print every server message as a JSON line."),
+    retries: int = typer.Option(20, "--retries", min=0, help="Connection attempts in a row before giving up."),
 ) -> None:
     """Stream frames to a running server and print gesture events live (Ctrl-C stops)."""
     import asyncio
@@ -213,7 +214,7 @@ def stream(
             frames, rate = _realsense_frames(source), float(source.stream_fps or fps)
             pace = camera is None and not fast  # a camera paces itself
         printer = Printer(Console(stderr=as_json), as_json=as_json, show_predictions=predictions)
-        report = asyncio.run(run_stream(frames, rate, server, api_key, hop, pace, printer, preview))
+        report = asyncio.run(run_stream(frames, rate, server, api_key, hop, pace, printer, preview, retries))
     except (RealSenseError, ConnectionError, GestureAPIError, RuntimeError) as exc:
         status.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc

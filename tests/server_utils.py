@@ -22,9 +22,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(model: Path, **env: str):
-    """Start `gesture serve` on a free port; yields the base URL; stops it afterwards."""
-    port = free_port()
+def running_server(model: Path, port: int | None = None, **env: str):
+    """Start `gesture serve` on `port` (default: a free one); yields the base URL; stops it
+    afterwards."""
+    port = port or free_port()
     environment = {
         **os.environ,
         "GESTURE_LOG_LEVEL": "warning",

@@ -40,6 +40,7 @@ def _overrides(data: Path, out: Path, **extra: object) -> list[str]:
         "optim.batch_size": 4,
         "max_steps_per_epoch": 2,
         "optim.warmup_epochs": 1,
+        "teacher.checkpoint": "",  # the shipped RGB config names the depth run as its teacher
     }
     base.update(extra)
     return [f"{k}={v}" for k, v in base.items()]
@@ -132,6 +133,37 @@ def test_fusion_starts_from_unimodal_checkpoints(synth_small, tmp_path):
     )
     with pytest.raises(CheckpointError, match="expected rgb"):
         Trainer(swapped, progress=False)
+
+
+def test_feature_teacher_distils_depth_maps_into_the_rgb_run(synth_small, tmp_path):
+    Trainer(
+        load_train_config(CONFIG, _overrides(synth_small, tmp_path / "depth", modalities="depth")), progress=False
+    ).run()
+    teacher = tmp_path / "depth" / "best.pt"
+    student_cfg = load_train_config(
+        CONFIG, _overrides(synth_small, tmp_path / "rgb", modalities="rgb", **{"teacher.checkpoint": teacher})
+    )
+    trainer = Trainer(student_cfg, progress=False)
+    assert trainer.train_ds.modalities == ["rgb", "depth"]  # the paired depth frames feed the teacher
+    before = {k: v.clone() for k, v in trainer.teacher.teacher.state_dict().items()}
+    trainer.run()
+    records = [json.loads(line) for line in (tmp_path / "rgb" / "metrics.jsonl").read_text().splitlines()]
+    assert all(r["teacher"] > 0 and r["teacher"] == r["teacher"] for r in records)  # positive, not NaN
+    after = trainer.teacher.teacher.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)  # the teacher stays frozen
+    assert load_checkpoint(tmp_path / "rgb" / "best.pt")["modalities"] == "rgb"
+    with pytest.raises(ConfigError, match="other modality"):
+        Trainer(
+            load_train_config(
+                CONFIG,
+                _overrides(synth_small, tmp_path / "x", modalities="depth", **{"teacher.checkpoint": teacher}),
+            ),
+            progress=False,
+        )
+    with pytest.raises(ConfigError, match="unimodal runs"):
+        load_train_config(
+            CONFIG, _overrides(synth_small, tmp_path / "y", modalities="rgbd", **{"teacher.checkpoint": teacher})
+        )
 
 
 def test_export_and_evaluate_through_the_cli(synth_small, tmp_path):

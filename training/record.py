@@ -4,7 +4,8 @@ recording), written in the recorder layout the training readers accept
 
 With a camera each take is announced with a countdown and "perform <label> now", then
 `seconds` of frames are kept; with a recording the takes are consecutive stretches of the
-file (no waiting). Every fifth take of a label goes to the `valid` split.
+file (no waiting). Takes 2, 7, 12 ... of a label go to the `valid` split (one in five, and
+one as soon as a label has two takes).
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def write_take(root: Path, label: str, frames: list[RGBDFrame], fps: float) -> T
     clips_dir.mkdir(parents=True, exist_ok=True)
     index = _next_index(clips_dir, label)
     clip_id = f"{label}_{index:04d}"
-    split = "valid" if index % VALID_EVERY == 0 else "train"
+    split = "valid" if index % VALID_EVERY == 2 else "train"
     folder = clips_dir / clip_id
     (folder / "rgb").mkdir(parents=True)
     (folder / "depth").mkdir()

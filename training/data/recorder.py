@@ -7,7 +7,7 @@ root/clips/<clip_id>/rgb/%06d.jpg    colour frames
 root/clips/<clip_id>/depth/%06d.png  depth frames, 16-bit millimetres
 ```
 
-`split` (`train` or `valid`) is optional: `gesture record` sets it (every fifth take of a
+`split` (`train` or `valid`) is optional: `gesture record` sets it (one take in five of a
 label is `valid`); clips without it belong to every split.
 """
 
