@@ -8,22 +8,27 @@ import json
 import logging
 import time
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from service.errors import ClientError, PayloadTooLarge, Unauthorized
+from service.live import build_feeds
 from service.metrics import Metrics
+from service.routes_live import router as live_router
 from service.routes_rest import router as rest_router
 from service.routes_stream import router as stream_router
 from service.runtime import Runtime
 from service.settings import Settings
 
 log = logging.getLogger("gesture.app")
+STATIC_DIR = Path(__file__).resolve().parent / "static"  # the web page (no build step)
 
 
 class _JsonFormatter(logging.Formatter):
@@ -107,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(settings.log_level)
     metrics = Metrics()
     runtime = Runtime(settings, metrics)
+    started_at = time.monotonic()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
@@ -117,7 +123,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except Exception:
             log.exception("model failed to load")
             raise
+        loop = asyncio.get_running_loop()
+        try:
+            app.state.feeds = await loop.run_in_executor(None, build_feeds, settings, runtime, metrics)
+        except Exception:
+            log.exception("a live feed failed to start")
+            runtime.stop()
+            raise
+        for feed in app.state.feeds.values():
+            feed.start(loop)
         yield
+        for feed in app.state.feeds.values():
+            feed.stop()
         runtime.stop()
 
     app = FastAPI(
@@ -130,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = metrics
     app.state.runtime = runtime
     app.state.streams = 0
+    app.state.feeds = {}
 
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if origins:
@@ -182,8 +200,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             metrics.queue_depth.set(runtime.scheduler.depth)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
+    @app.get("/v1/status", tags=["health"])
+    async def status(request: Request) -> dict[str, Any]:
+        """A few live numbers for the web page: readiness, windows and inference time so far,
+        active streams, queue depth and live feeds."""
+        check_api_key(settings, request.headers.get("x-api-key") or request.query_params.get("api_key"))
+        stats = runtime.scheduler.stats if runtime.scheduler is not None else None
+        return {
+            "ready": runtime.ready,
+            "uptime_s": round(time.monotonic() - started_at, 1),
+            "windows_total": stats.requests if stats else 0,
+            "batches_total": stats.batches if stats else 0,
+            "inference_ms_mean": round(1000 * stats.inference_seconds / stats.batches, 2)
+            if stats and stats.batches
+            else None,
+            "active_streams": app.state.streams,
+            "queue_depth": runtime.scheduler.depth if runtime.scheduler is not None else 0,
+            "live_feeds": [feed.status() for feed in app.state.feeds.values()],
+        }
+
     app.include_router(rest_router)
     app.include_router(stream_router)
+    app.include_router(live_router)
+    app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="page")
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes)
     return app
 

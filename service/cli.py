@@ -120,16 +120,33 @@ def serve(
     host: str | None = typer.Option(None, "--host", help="Bind address (default 127.0.0.1; GESTURE_HOST)."),
     port: int | None = typer.Option(None, "--port", help="Port (default 8000; GESTURE_PORT)."),
     api_key: str | None = typer.Option(None, "--api-key", help="Require this API key (GESTURE_API_KEY)."),
+    camera: str | None = typer.Option(
+        None, "--camera", help="Also classify a local RealSense camera (its serial, or 'first') as live feed 'camera'."
+    ),
+    camera_recording: Path | None = typer.Option(
+        None, "--camera-recording", help="Play a .bag/.db3 recording as live feed 'camera' (looped)."
+    ),
+    demo_stream: bool = typer.Option(False, "--demo-stream", help="Run live feed 'demo' of generated gestures."),
 ) -> None:
-    """Serve a model over REST and WebSocket (settings also from GESTURE_* variables)."""
+    """Serve a model over REST and WebSocket (settings also from GESTURE_* variables).
+
+    Live feeds (`--camera`, `--camera-recording`, `--demo-stream`) are classified by the
+    server itself; clients subscribe to them at `/v1/live/{name}`."""
     import uvicorn
 
     from service.app import create_app
     from service.settings import Settings
 
-    overrides = {
-        k: v for k, v in {"model": model, "host": host, "port": port, "api_key": api_key}.items() if v is not None
+    given = {
+        "model": model,
+        "host": host,
+        "port": port,
+        "api_key": api_key,
+        "camera": camera,
+        "camera_recording": camera_recording,
+        "demo_stream": demo_stream or None,
     }
+    overrides = {k: v for k, v in given.items() if v is not None}
     try:
         settings = Settings(**overrides)
     except ValueError as exc:

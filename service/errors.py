@@ -66,3 +66,8 @@ class Unauthorized(ClientError):
 class TooManyStreams(ClientError):
     status = 429
     code = "too_many_streams"
+
+
+class NotFound(ClientError):
+    status = 404
+    code = "not_found"

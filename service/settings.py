@@ -42,3 +42,15 @@ class Settings(BaseSettings):
     cors_origins: str = Field("", description="Comma-separated allowed origins; empty: no CORS.")
     max_streams: int = Field(32, ge=1, description="Most concurrent WebSocket streams.")
     log_level: str = "info"
+    camera: str | None = Field(
+        None, description="Serve a local RealSense camera as live feed 'camera': its serial, or 'first'."
+    )
+    camera_recording: Path | None = Field(
+        None, description="Play this .bag/.db3 recording as live feed 'camera' (looped; no camera needed)."
+    )
+    camera_width: int = Field(640, ge=8)
+    camera_height: int = Field(480, ge=8)
+    camera_fps: int = Field(30, ge=1)
+    demo_stream: bool = Field(False, description="Run live feed 'demo': generated gestures, looped.")
+    demo_seed: int = Field(1, description="Seed of the demo stream's gestures.")
+    live_hop: int = Field(4, ge=1, le=256, description="Frames between classified windows of live feeds.")

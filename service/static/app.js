@@ -1,0 +1,419 @@
+// The service's web page: clip upload, live feeds, status. Plain JavaScript, no build step,
+// no third-party hosts. API: docs/protocol.md.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const state = { model: null, live: null, webcam: null, lastStatus: null };
+
+// ---- API key and requests -----------------------------------------------------------------
+const keyInput = $("api-key");
+keyInput.value = localStorage.getItem("gesture-api-key") || "";
+keyInput.addEventListener("change", () => {
+  localStorage.setItem("gesture-api-key", keyInput.value);
+  loadModel();
+  loadFeeds();
+});
+const apiHeaders = () => (keyInput.value ? { "X-API-Key": keyInput.value } : {});
+const wsUrl = (path) => {
+  const url = new URL(path, location.href);
+  url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+  if (keyInput.value) url.searchParams.set("api_key", keyInput.value);
+  return url.toString();
+};
+const describe = (body, status) =>
+  body && body.detail ? `${body.detail} (${body.error || "error"}, HTTP ${status})` : `HTTP ${status}`;
+
+async function getJson(path) {
+  const res = await fetch(path, { headers: apiHeaders() });
+  let body = null;
+  try { body = await res.json(); } catch (_) { /* not JSON */ }
+  if (!res.ok) throw new Error(describe(body, res.status));
+  return body;
+}
+
+function showError(el, message) {
+  el.textContent = message;
+  el.hidden = !message;
+}
+
+// ---- tabs ---------------------------------------------------------------------------------
+const tabs = [...document.querySelectorAll('[role="tab"]')];
+function selectTab(tab) {
+  for (const t of tabs) {
+    const on = t === tab;
+    t.setAttribute("aria-selected", String(on));
+    t.tabIndex = on ? 0 : -1;
+    $(t.getAttribute("aria-controls")).hidden = !on;
+  }
+  if (tab.id === "tab-status") refreshStatus();
+  if (tab.id === "tab-live") loadFeeds();
+}
+tabs.forEach((t, i) => {
+  t.addEventListener("click", () => selectTab(t));
+  t.addEventListener("keydown", (e) => {
+    const step = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? -1 : 0;
+    if (step) { const next = tabs[(i + step + tabs.length) % tabs.length]; next.focus(); selectTab(next); }
+  });
+});
+if (location.hash === "#live") selectTab($("tab-live"));
+if (location.hash === "#status") selectTab($("tab-status"));
+
+// ---- readiness and model ------------------------------------------------------------------
+async function pollReady() {
+  const pill = $("readiness");
+  try {
+    const res = await fetch("/readyz");
+    const ready = res.ok;
+    pill.textContent = ready ? "ready" : "loading model…";
+    pill.className = "pill " + (ready ? "ready" : "loading");
+    if (ready && !state.model) loadModel();
+  } catch (_) {
+    pill.textContent = "server unreachable";
+    pill.className = "pill down";
+  }
+}
+
+async function loadModel() {
+  try {
+    state.model = (await getJson("/v1/models")).models[0];
+  } catch (e) {
+    state.model = null;
+    $("model-info").innerHTML = "";
+    addFact($("model-info"), "model", e.message);
+    return;
+  }
+  const m = state.model;
+  const info = $("model-info");
+  info.innerHTML = "";
+  addFact(info, "model", m.name || m.path || "");
+  addFact(info, "modalities", m.modalities.join(" + "));
+  addFact(info, "window", `${m.frames} frames of ${m.width}×${m.height} sampled from ${m.stream_window} (streams)`);
+  addFact(info, "execution providers", (m.providers || []).join(", "));
+  addFact(info, "source", m.source || "");
+  addFact(info, `labels (${m.labels.length})`, m.labels.join(", "));
+  updateWebcamNote();
+}
+
+function addFact(dl, name, value) {
+  const dt = document.createElement("dt");
+  dt.textContent = name;
+  const dd = document.createElement("dd");
+  dd.textContent = value;
+  dl.append(dt, dd);
+}
+
+// ---- status -------------------------------------------------------------------------------
+async function refreshStatus() {
+  if ($("view-status").hidden) return;
+  const dl = $("live-numbers");
+  try {
+    const s = await getJson("/v1/status");
+    const now = performance.now();
+    let rate = "–";
+    if (state.lastStatus) {
+      const dt = (now - state.lastStatus.t) / 1000;
+      rate = ((s.windows_total - state.lastStatus.windows) / dt).toFixed(1);
+    }
+    state.lastStatus = { t: now, windows: s.windows_total };
+    dl.innerHTML = "";
+    addFact(dl, "ready", s.ready ? "yes" : "no");
+    addFact(dl, "windows / s", rate);
+    addFact(dl, "windows classified", String(s.windows_total));
+    addFact(dl, "inference latency (mean per batch)", s.inference_ms_mean == null ? "–" : `${s.inference_ms_mean} ms`);
+    addFact(dl, "active streams", String(s.active_streams));
+    addFact(dl, "queue depth", String(s.queue_depth));
+    addFact(dl, "live feeds", s.live_feeds.map((f) => `${f.name} (${f.frames} frames, ${f.events} events)`).join(", ") || "none");
+    addFact(dl, "uptime", `${Math.round(s.uptime_s)} s`);
+  } catch (e) {
+    dl.innerHTML = "";
+    addFact(dl, "error", e.message);
+  }
+}
+
+// ---- clip upload --------------------------------------------------------------------------
+const clipInput = $("clip-file"), rgbInput = $("rgb-file"), depthInput = $("depth-file");
+const chosen = { clip: null, rgb: null, depth: null };
+
+function describeChoice() {
+  const parts = Object.entries(chosen).filter(([, f]) => f).map(([k, f]) => `${k}: ${f.name}`);
+  $("chosen").textContent = parts.length ? parts.join(" · ") : "";
+}
+clipInput.addEventListener("change", () => { chosen.clip = clipInput.files[0] || null; describeChoice(); });
+rgbInput.addEventListener("change", () => { chosen.rgb = rgbInput.files[0] || null; describeChoice(); });
+depthInput.addEventListener("change", () => { chosen.depth = depthInput.files[0] || null; describeChoice(); });
+
+function assign(file) {
+  const name = file.name.toLowerCase();
+  if (/\.(npz|bag|db3)$/.test(name)) chosen.clip = file;
+  else if (/depth|^k_/.test(name)) chosen.depth = file;
+  else chosen.rgb = file;
+}
+const drop = $("drop");
+drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
+drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+drop.addEventListener("drop", (e) => {
+  e.preventDefault();
+  drop.classList.remove("over");
+  for (const f of e.dataTransfer.files) assign(f);
+  describeChoice();
+});
+
+$("clip-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const err = $("clip-error");
+  showError(err, "");
+  const form = new FormData();
+  if (chosen.clip) form.append("clip", chosen.clip, chosen.clip.name);
+  else {
+    if (chosen.rgb) form.append("rgb", chosen.rgb, chosen.rgb.name);
+    if (chosen.depth) form.append("depth", chosen.depth, chosen.depth.name);
+  }
+  if (![...form.keys()].length) {
+    showError(err, "Choose a clip (.npz, .bag, .db3) or an RGB video (with its depth video) first.");
+    return;
+  }
+  const bar = $("upload-progress");
+  bar.hidden = false;
+  bar.value = 0;
+  $("upload").disabled = true;
+  const xhr = new XMLHttpRequest();
+  xhr.open("POST", "/v1/classify");
+  for (const [k, v] of Object.entries(apiHeaders())) xhr.setRequestHeader(k, v);
+  xhr.upload.onprogress = (ev) => { if (ev.lengthComputable) bar.value = ev.loaded / ev.total; };
+  xhr.onload = () => {
+    $("upload").disabled = false;
+    bar.value = 1;
+    let body = null;
+    try { body = JSON.parse(xhr.responseText); } catch (_) { /* not JSON */ }
+    if (xhr.status >= 400 || !body) {
+      $("clip-result").hidden = true;
+      showError(err, `The server refused the clip: ${describe(body, xhr.status)}`);
+      return;
+    }
+    renderResult(body);
+  };
+  xhr.onerror = () => {
+    $("upload").disabled = false;
+    showError(err, "The upload failed: the server closed the connection (is the file over the size limit?).");
+  };
+  xhr.send(form);
+});
+
+const PALETTE = ["#8c959f", "#1f6feb", "#0a3069", "#1a7f37", "#4ac26b", "#cf222e", "#ff8182",
+  "#8250df", "#c297ff", "#bf8700", "#d4a72c", "#0969da", "#54aeff"];
+const colourOf = (id) => PALETTE[id % PALETTE.length];
+
+function renderResult(body) {
+  $("clip-result").hidden = false;
+  $("clip-label").textContent = body.label;
+  $("clip-meta").textContent = `${body.frames} frames${body.fps ? ` at ${body.fps} fps` : ""} · model ${body.model}`;
+  const top = $("clip-top");
+  top.innerHTML = "";
+  for (const row of body.top) {
+    const li = document.createElement("li");
+    const name = document.createElement("span");
+    name.textContent = row.label;
+    const bar = document.createElement("span");
+    bar.className = "bar";
+    const fill = document.createElement("span");
+    fill.style.width = `${(row.probability * 100).toFixed(1)}%`;
+    bar.append(fill);
+    const pct = document.createElement("span");
+    pct.textContent = `${(row.probability * 100).toFixed(1)} %`;
+    li.append(name, bar, pct);
+    top.append(li);
+  }
+  drawTimeline(body);
+  const events = $("clip-events");
+  events.innerHTML = "";
+  for (const ev of body.events) {
+    const li = document.createElement("li");
+    li.textContent = `${ev.label} — frames ${ev.start_frame}–${ev.end_frame} (confidence ${ev.confidence.toFixed(2)})`;
+    events.append(li);
+  }
+  if (!body.events.length) events.innerHTML = "<li>none</li>";
+}
+
+function drawTimeline(body) {
+  const canvas = $("timeline");
+  const ctx = canvas.getContext("2d");
+  const w = canvas.width, h = canvas.height, pad = 24;
+  ctx.clearRect(0, 0, w, h);
+  const windows = body.timeline;
+  $("timeline-note").textContent = windows.length
+    ? "Each bar is one window: its height is the top label's probability, its colour the label."
+    : "The clip is no longer than one streaming window, so it has no timeline.";
+  ctx.strokeStyle = "#d9dde3";
+  ctx.beginPath(); ctx.moveTo(pad, h - pad); ctx.lineTo(w - 4, h - pad); ctx.stroke();
+  ctx.fillStyle = "#5b6470";
+  ctx.font = "12px system-ui, sans-serif";
+  ctx.fillText("1.0", 0, pad - 6 + 10);
+  ctx.fillText(`frame ${body.frames}`, w - 80, h - 6);
+  ctx.fillText("0", pad, h - 6);
+  const legend = $("timeline-legend");
+  legend.innerHTML = "";
+  if (!windows.length) return;
+  const seen = new Map();
+  const step = (w - pad - 4) / Math.max(1, body.frames);
+  for (const win of windows) {
+    const best = win.top[0];
+    const x = pad + win.end_frame * step;
+    const barH = (h - 2 * pad) * best.probability;
+    ctx.fillStyle = colourOf(best.label_id);
+    ctx.fillRect(x - Math.max(2, step * 2), h - pad - barH, Math.max(3, step * 3), barH);
+    seen.set(best.label, best.label_id);
+  }
+  for (const ev of body.events) {
+    ctx.fillStyle = "rgba(31,111,235,.12)";
+    ctx.fillRect(pad + ev.start_frame * step, pad - 8, (ev.end_frame - ev.start_frame) * step, h - 2 * pad + 8);
+  }
+  for (const [label, id] of seen) {
+    const li = document.createElement("li");
+    li.innerHTML = `<i style="background:${colourOf(id)}"></i>`;
+    li.append(label);
+    legend.append(li);
+  }
+}
+
+// ---- live feeds ---------------------------------------------------------------------------
+async function loadFeeds() {
+  const select = $("feed-select");
+  const note = $("live-note");
+  try {
+    const { feeds } = await getJson("/v1/live");
+    select.innerHTML = "";
+    for (const f of feeds) {
+      const o = document.createElement("option");
+      o.value = f.name;
+      o.textContent = `${f.name} — ${f.description}`;
+      select.append(o);
+    }
+    $("feed-connect").disabled = !feeds.length;
+    if (!feeds.length) note.textContent = "This server runs no live feed. Start it with --demo-stream (generated gestures) or --camera (a RealSense camera).";
+    else if (!state.live) note.textContent = "";
+  } catch (e) {
+    showError($("live-error"), e.message);
+  }
+  updateWebcamNote();
+}
+
+function logEvent(text) {
+  const log = $("live-events");
+  const li = document.createElement("li");
+  li.textContent = text;
+  log.append(li);
+  while (log.children.length > 200) log.firstChild.remove();
+  log.scrollTop = log.scrollHeight;
+}
+
+function setCurrent(top) {
+  const best = top[0];
+  $("live-label").textContent = best.label;
+  $("live-confidence").value = best.probability;
+  $("live-prob").textContent = `${(best.probability * 100).toFixed(0)} %`;
+}
+
+function stopLive() {
+  if (state.live) { state.live.close(); state.live = null; }
+  if (state.webcam) { state.webcam.stop(); state.webcam = null; }
+  $("feed-stop").disabled = true;
+  $("feed-connect").disabled = false;
+}
+
+$("feed-connect").addEventListener("click", () => {
+  stopLive();
+  showError($("live-error"), "");
+  $("live-events").innerHTML = "";
+  const name = $("feed-select").value;
+  const ws = new WebSocket(wsUrl(`/v1/live/${encodeURIComponent(name)}`));
+  state.live = ws;
+  $("feed-stop").disabled = false;
+  $("feed-connect").disabled = true;
+  $("live-note").textContent = `watching ${name}…`;
+  ws.onmessage = (ev) => {
+    const m = JSON.parse(ev.data);
+    if (m.type === "hello" && m.sequence) $("live-sequence").textContent = `The demo performs, in a loop: ${m.sequence.join(", ")}`;
+    else if (m.type === "preview") { $("preview-rgb").src = m.rgb; $("preview-depth").src = m.depth; }
+    else if (m.type === "prediction") setCurrent(m.top);
+    else if (m.type === "gesture") logEvent(`${m.label} (frames ${m.start_frame}–${m.end_frame}, confidence ${m.confidence.toFixed(2)})`);
+    else if (m.type === "error") showError($("live-error"), `${m.detail} (${m.error})`);
+    else if (m.type === "status" && !m.running) $("live-note").textContent = `feed ${m.name} stopped${m.error ? ": " + m.error : ""}`;
+  };
+  ws.onclose = () => {
+    if (state.live === ws) { $("live-note").textContent = "disconnected"; stopLive(); }
+  };
+});
+$("feed-stop").addEventListener("click", () => { stopLive(); $("live-note").textContent = "stopped"; });
+
+// ---- the browser's webcam (RGB-only models) --------------------------------------------------
+function updateWebcamNote() {
+  const button = $("webcam");
+  const m = state.model;
+  const rgbOnly = m && m.modalities.length === 1 && m.modalities[0] === "rgb";
+  button.disabled = !rgbOnly || !(navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
+  button.title = rgbOnly ? "Stream this browser's camera to the server" :
+    "The loaded model needs depth frames, which a webcam does not have";
+  if (m && !rgbOnly) {
+    $("live-note").dataset.webcam = "The webcam button is off: the loaded model needs " + m.modalities.join(" and ") +
+      ", and a webcam gives colour only. Use a RealSense camera (gesture stream --camera) or a live feed.";
+    if (!$("live-note").textContent) $("live-note").textContent = $("live-note").dataset.webcam;
+  }
+}
+
+function packFrame(index, seconds, rgb) {
+  const header = new ArrayBuffer(24);
+  const v = new DataView(header);
+  [71, 70, 48, 49].forEach((c, i) => v.setUint8(i, c)); // "GF01"
+  v.setUint32(4, index, true);
+  v.setFloat64(8, seconds, true);
+  v.setUint32(16, rgb.byteLength, true);
+  v.setUint32(20, 0, true);
+  const out = new Uint8Array(24 + rgb.byteLength);
+  out.set(new Uint8Array(header), 0);
+  out.set(new Uint8Array(rgb), 24);
+  return out;
+}
+
+$("webcam").addEventListener("click", async () => {
+  stopLive();
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 } });
+  } catch (e) {
+    showError($("live-error"), `No webcam: ${e.message}`);
+    return;
+  }
+  const video = $("webcam-video");
+  video.srcObject = stream;
+  await video.play();
+  $("webcam-figure").hidden = false;
+  const canvas = document.createElement("canvas");
+  canvas.width = 320; canvas.height = 240;
+  const ctx = canvas.getContext("2d");
+  const ws = new WebSocket(wsUrl("/v1/stream"));
+  ws.binaryType = "arraybuffer";
+  let index = 0, timer = null;
+  const started = performance.now();
+  ws.onopen = () => ws.send(JSON.stringify({ type: "start", modalities: ["rgb"], width: 320, height: 240, fps: 15, rgb_encoding: "jpeg" }));
+  ws.onmessage = (ev) => {
+    const m = JSON.parse(ev.data);
+    if (m.type === "ready") {
+      timer = setInterval(() => {
+        ctx.drawImage(video, 0, 0, 320, 240);
+        canvas.toBlob(async (blob) => {
+          if (ws.readyState === WebSocket.OPEN) ws.send(packFrame(index++, (performance.now() - started) / 1000, await blob.arrayBuffer()));
+        }, "image/jpeg", 0.8);
+      }, 1000 / 15);
+    } else if (m.type === "prediction") setCurrent(m.top);
+    else if (m.type === "gesture") logEvent(`${m.label} (confidence ${m.confidence.toFixed(2)})`);
+    else if (m.type === "error") showError($("live-error"), `${m.detail} (${m.error})`);
+  };
+  ws.onclose = () => clearInterval(timer);
+  state.webcam = { stop: () => { clearInterval(timer); ws.close(); stream.getTracks().forEach((t) => t.stop()); $("webcam-figure").hidden = true; } };
+  $("feed-stop").disabled = false;
+});
+
+// ---- start --------------------------------------------------------------------------------
+pollReady();
+setInterval(pollReady, 3000);
+setInterval(refreshStatus, 2000);
