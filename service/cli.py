@@ -242,3 +242,22 @@ def stream(
         f"sent {report.frames_sent} frames, {len(report.events)} gesture events"
         + (f", {report.reconnects} reconnects" if report.reconnects else "")
     )
+
+
+def export_triton(
+    model: Path = typer.Argument(..., help="A gesture ONNX model."),
+    out: Path = typer.Option(..., "--out", help="Triton model repository folder to write into."),
+    name: str = typer.Option("gesture", "--name", help="The model's name in the repository."),
+    max_batch_size: int = typer.Option(32, "--max-batch-size", min=1),
+    fp32: bool = typer.Option(False, "--fp32", help="TensorRT in fp32 instead of fp16."),
+    cpu: bool = typer.Option(False, "--cpu", help="CPU instances (no TensorRT accelerator)."),
+) -> None:
+    """Write a Triton Inference Server model repository for a model (the scale-out path)."""
+    from service.triton import export_triton as write_repo
+
+    try:
+        folder = write_repo(model, out, name, max_batch_size, fp16=not fp32, gpu=not cpu)
+    except (FileNotFoundError, ValueError, ModelCardError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"wrote {folder} (config.pbtxt, labels.txt, 1/model.onnx)")

@@ -38,4 +38,5 @@ class Metrics:
             "gesture_windows_skipped_total", "Stream windows skipped because inference fell behind.", registry=r
         )
         self.events = Counter("gesture_events_total", "Gesture events emitted.", ["label"], registry=r)
+        self.ready = Gauge("gesture_ready", "1 once the model is loaded and warm, else 0.", registry=r)
         self.model_info = Info("gesture_model", "The model being served.", registry=r)

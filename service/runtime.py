@@ -60,6 +60,7 @@ class Runtime:
             }
         )
         self.ready = True
+        self.metrics.ready.set(1)
         log.info("model ready in %.2fs on %s", self.warmup_seconds, model.providers)
 
     def _on_batch(self, size: int, seconds: float, waits: list[float]) -> None:
@@ -80,5 +81,6 @@ class Runtime:
 
     def stop(self) -> None:
         self.ready = False
+        self.metrics.ready.set(0)
         if self.scheduler is not None:
             self.scheduler.close()

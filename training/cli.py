@@ -21,6 +21,7 @@ app.command("info")(service_cli.info)
 app.command("classify")(service_cli.classify)
 app.command("serve")(service_cli.serve)
 app.command("stream")(service_cli.stream)
+app.command("export-triton")(service_cli.export_triton)
 
 
 def _labels(path: Path | None, count: int) -> list[str]:
