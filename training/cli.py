@@ -186,6 +186,44 @@ def evaluate_cmd(
     console.print(f"confusion matrix: {png}")
 
 
+@app.command("tune-events")
+def tune_events_cmd(
+    data: Path = typer.Option(..., "--data", help="Streams with ground truth to tune on (not the ones you report)."),
+    model: Path | None = typer.Option(None, "--model", help="Checkpoint (.pt) or ONNX; default: the bundled model."),
+    windows: str = typer.Option("32,48,64", "--windows", help="Streaming window lengths (frames) to try."),
+    hop: int = typer.Option(4, "--hop", min=1, help="Frames between windows."),
+    top: int = typer.Option(5, "--top", min=1, help="Settings to print, best first."),
+) -> None:
+    """Choose the streaming window and event-detector settings on streams with ground truth."""
+    from rich.table import Table
+
+    from service.model_card import ModelCardError
+    from service.settings import default_model_path
+    from training.tune_events import tune
+
+    try:
+        trials = tune(model or default_model_path(), data, _ints(windows), hop)
+    except (FileNotFoundError, ModelCardError, KeyError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    table = Table(title=f"best of {len(trials)} settings")
+    for col in ("window", "threshold", "smoothing", "min windows", "release windows", "Levenshtein", "delay"):
+        table.add_column(col)
+    for t in trials[:top]:
+        p = t.params
+        delay = "n/a" if t.mean_delay is None else f"{t.mean_delay:.1f}"
+        table.add_row(
+            str(t.window),
+            f"{p.threshold:g}",
+            str(p.smoothing),
+            str(p.min_windows),
+            str(p.release_windows),
+            f"{t.accuracy:.4f}",
+            delay,
+        )
+    Console().print(table)
+
+
 @app.command("evaluate-stream")
 def evaluate_stream_cmd(
     data: Path = typer.Option(..., "--data", help="Folder with streams/*.npz and their *.json ground truth."),
