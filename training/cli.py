@@ -186,6 +186,25 @@ def evaluate_cmd(
     console.print(f"confusion matrix: {png}")
 
 
+@app.command("quantize")
+def quantize_cmd(
+    model: Path = typer.Argument(..., help="A gesture ONNX model (float)."),
+    out: Path = typer.Option(..., "--out", "-o", help="int8 ONNX file to write."),
+    mode: str = typer.Option("static", "--mode", help="static (calibrated QDQ) or dynamic."),
+    data: Path | None = typer.Option(None, "--data", help="static: dataset whose train clips calibrate."),
+    clips: int = typer.Option(64, "--clips", min=1, help="static: calibration clips."),
+) -> None:
+    """int8 quantisation (onnxruntime); check the accuracy with `gesture evaluate` before use."""
+    from training.quantize import quantize_model
+
+    try:
+        quantize_model(model, out, mode, data, clips)
+    except (FileNotFoundError, ValueError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"wrote {out}")
+
+
 @app.command("tune-events")
 def tune_events_cmd(
     data: Path = typer.Option(..., "--data", help="Streams with ground truth to tune on (not the ones you report)."),

@@ -149,12 +149,14 @@ def recorder_dataset(
     modalities: Sequence[str] = ("rgb", "depth"),
     check_counts: bool = True,
 ) -> SplitFileDataset:
-    """The recorded clips of `split` (None: all) as a dataset; entry names are clip ids.
+    """The recorded clips of `split` (`train` or `valid`; anything else: all) as a dataset;
+    entry names are clip ids.
 
     Raises:
         see `list_recorder_clips`.
     """
-    clips = [c for c in list_recorder_clips(root) if split is None or c.split in (None, split)]
+    wanted = split if split in ("train", "valid") else None
+    clips = [c for c in list_recorder_clips(root) if wanted is None or c.split in (None, wanted)]
     return _dataset(root, clips, modalities, check_counts)
 
 
