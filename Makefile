@@ -16,7 +16,8 @@ bench: setup
 lint: setup
 	.venv/bin/ruff check model training service tests
 
-serve: setup
+serve:
+	bash .ci/setup serve
 	.venv/bin/gesture serve --host $${GESTURE_HOST:-127.0.0.1} --port $${GESTURE_PORT:-8000}
 
 # Rebuild the bundled default model from scratch (about 50 minutes on 2 CPU cores):
