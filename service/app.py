@@ -228,6 +228,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def page() -> FileResponse:
         """The web page."""
         return FileResponse(STATIC_DIR / "index.html")
+
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes)
     return app
 

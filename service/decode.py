@@ -153,7 +153,8 @@ def decode_recording(data: bytes, suffix: str, max_frames: int) -> DecodedClip:
     except RealSenseError as exc:
         if "limit" in str(exc):
             raise InvalidClip(str(exc)) from exc
-        reason = str(exc).replace(path, f"the uploaded {suffix} file").splitlines()[0]
+        upload = f"the uploaded {suffix} file"
+        reason = str(exc).replace(path, upload).replace(os.path.basename(path), upload).splitlines()[0]
         raise UndecodableInput(f"cannot play the RealSense recording: {reason}") from exc
     finally:
         os.unlink(path)

@@ -31,6 +31,7 @@ from service.client import (
 
 FramePair = tuple[np.ndarray, np.ndarray]  # rgb uint8 [H, W, 3], depth uint16 [H, W] mm
 BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0)
+RETRYABLE = {"not_ready", "too_many_streams"}  # the server will take the stream later
 
 
 @dataclass
@@ -145,7 +146,7 @@ async def run_stream(
     printer = printer or Printer(Console(), as_json=False, show_predictions=False)
     viewer = Preview() if preview else None
     iterator = iter(frames)
-    pending: FramePair | None = next(iterator, None)
+    pending: FramePair | None = await asyncio.to_thread(next, iterator, None)
     failures = 0
     try:
         while pending is not None:
@@ -155,30 +156,35 @@ async def run_stream(
                 async with stream:
                     failures = 0
                     receiver = asyncio.create_task(_receive(stream, report, printer, viewer))
-                    started = time.monotonic()
-                    sent_here = 0
-                    while pending is not None:
-                        if pace:
-                            await asyncio.sleep(max(0.0, started + sent_here / fps - time.monotonic()))
-                        await stream.send_frame(pending[0], pending[1])
-                        if viewer is not None:
-                            viewer.show(pending[0])
-                        sent_here += 1
-                        report.frames_sent += 1
-                        pending = next(iterator, None)
-                        if receiver.done():  # the server closed the stream
-                            receiver.result()
-                            raise ConnectionClosed(None, None)
-                    receiver.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await receiver
+                    try:
+                        started = time.monotonic()
+                        sent_here = 0
+                        while pending is not None:
+                            if pace:
+                                await asyncio.sleep(max(0.0, started + sent_here / fps - time.monotonic()))
+                            await stream.send_frame(pending[0], pending[1])
+                            if viewer is not None:
+                                viewer.show(pending[0])
+                            sent_here += 1
+                            report.frames_sent += 1
+                            # a camera blocks until its next frame: keep the event loop free
+                            pending = await asyncio.to_thread(next, iterator, None)
+                            if receiver.done():  # the server closed the stream
+                                receiver.result()
+                                raise ConnectionClosed(None, None)
+                    finally:
+                        receiver.cancel()
+                        with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
+                            await receiver
                     for message in await stream.stop():
                         if isinstance(message, GestureEvent):
                             report.events.append(message)
                         elif isinstance(message, StreamStats) and message.reason == "final":
                             report.final_stats.append(message)
                         printer(message)
-            except (ConnectionClosed, OSError, InvalidHandshake, InvalidStatus, TimeoutError) as exc:
+            except (ConnectionClosed, OSError, InvalidHandshake, InvalidStatus, TimeoutError, GestureAPIError) as exc:
+                if isinstance(exc, GestureAPIError) and exc.code not in RETRYABLE:
+                    raise  # refused for good (a wrong API key, a model that needs another modality)
                 failures += 1
                 if failures > max_reconnects:
                     raise ConnectionError(f"cannot reach {server} ({exc})") from exc
@@ -186,8 +192,6 @@ async def run_stream(
                 report.reconnects += 1
                 printer.console.print(f"[yellow]connection lost ({exc!r}); reconnecting in {delay:g} s[/yellow]")
                 await asyncio.sleep(delay)
-            except GestureAPIError:
-                raise
     finally:
         if viewer is not None:
             viewer.close()

@@ -53,9 +53,7 @@ def triton_config(
     """The config.pbtxt text for `model_path`."""
     session = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
     inputs = ",\n".join(_tensor(i.name, i.type, i.shape) for i in session.get_inputs())
-    outputs = ",\n".join(
-        _tensor(o.name, o.type, o.shape, label_file=o.name == "logits") for o in session.get_outputs()
-    )
+    outputs = ",\n".join(_tensor(o.name, o.type, o.shape, label_file=o.name == "logits") for o in session.get_outputs())
     preferred = ", ".join(str(b) for b in preferred_batch_sizes if b <= max_batch_size)
     parts = [
         f'name: "{name}"',

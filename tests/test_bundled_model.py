@@ -126,3 +126,24 @@ def test_recordings_classify_right_through_cli_and_rest(gesture_recordings):
             res = httpx.post(f"{url}/v1/classify", files={"clip": (path.name, path.read_bytes())}, timeout=120)
             assert res.status_code == 200, res.text
             assert res.json()["label"] == CLASS_NAMES[label]
+
+
+def test_gesture_stream_of_a_recording_reports_its_gestures(tmp_path):
+    from tests.server_utils import running_server
+    from training.synth import render_stream
+    from training.synth.realsense_writer import write_recording
+
+    stream = render_stream(key_rng(4711), size=128, n_gestures=3, labels=[2, 5, 8])
+    path = write_recording(tmp_path / "three.db3", stream.rgb, stream.depth)
+    with running_server(default_model_path()) as url:
+        res = subprocess.run(
+            [*GESTURE, "stream", "--recording", str(path), "--server", url, "--json"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=ROOT,
+        )
+    assert res.returncode == 0, res.stderr
+    messages = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    events = [m["label"] for m in messages if m["type"] == "gesture"]
+    assert events == ["swipe_right", "push", "circle_ccw"], events
