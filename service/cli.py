@@ -165,15 +165,11 @@ def serve(
 
 
 def _synth_frames(seed: int, gestures: int) -> tuple[Iterator[tuple[np.ndarray, np.ndarray]], float]:
-    from training.synth import CLASS_NAMES, FPS, key_rng, render_stream
+    from service import synthetic
 
-    stream = render_stream(key_rng(seed), size=128, n_gestures=gestures)
-    status.print(
-        "generated stream: "
-        + ", ".join(CLASS_NAMES[label] for label, _, _ in stream.events)
-        + f" ({len(stream.rgb)} frames)"
-    )
-    return zip(stream.rgb, stream.depth), float(FPS)
+    frames, fps, names = synthetic.render(seed, gestures)
+    status.print(f"generated stream: {', '.join(names)} ({len(frames)} frames)")
+    return iter(frames), fps
 
 
 def _realsense_frames(source: RealSenseSource) -> Iterator[tuple[np.ndarray, np.ndarray]]:

@@ -248,17 +248,16 @@ def recording_source(path: str) -> tuple[FrameSource, float]:
 
 
 def demo_source(seed: int = 1, gestures: int = 8) -> tuple[FrameSource, float, list[str]]:
-    """Generated gestures (SynthGesture-RGBD) rendered once and looped; also returns the
-    gesture names in the order they are performed."""
-    from training.synth import CLASS_NAMES, FPS, key_rng, render_stream  # numpy + OpenCV only
+    """Generated gestures rendered once and looped (through the registered generator);
+    also returns the gesture names in the order they are performed."""
+    from service import synthetic
 
-    stream = render_stream(key_rng(seed), size=128, n_gestures=gestures)
-    truth = [CLASS_NAMES[label] for label, _, _ in stream.events]
+    frames_list, fps, names = synthetic.render(seed, gestures)
 
     def frames() -> Iterator[FramePair]:
-        return iter(zip(stream.rgb, stream.depth))
+        return iter(frames_list)
 
-    return frames, float(FPS), truth
+    return frames, fps, names
 
 
 def build_feeds(settings: Any, runtime: Runtime, metrics: Any) -> dict[str, LiveFeed]:

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from service import cli as service_cli
+from service import synthetic
 
 app = typer.Typer(
     help="Real-time RGB-D gesture recognition: convert, train, export and serve models.",
@@ -16,6 +17,18 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console(stderr=True, soft_wrap=True)
+
+
+def _render_synthetic(seed: int, gestures: int) -> tuple[list, float, list[str]]:
+    """SynthGesture-RGBD streams for the service's demo feed and `gesture stream --synth`."""
+    from training.synth import CLASS_NAMES, FPS, key_rng, render_stream
+
+    stream = render_stream(key_rng(seed), size=128, n_gestures=gestures)
+    names = [CLASS_NAMES[label] for label, _, _ in stream.events]
+    return list(zip(stream.rgb, stream.depth)), float(FPS), names
+
+
+synthetic.register(_render_synthetic)
 
 app.command("info")(service_cli.info)
 app.command("classify")(service_cli.classify)
