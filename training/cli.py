@@ -413,23 +413,28 @@ def _ints(text: str) -> list[int]:
 
 @app.command("bench")
 def bench(
-    suites: str = typer.Option("model,batching", help="Which benchmarks: model, batching (comma-separated)."),
+    suites: str = typer.Option(
+        "model,batching", help="Which benchmarks: model, batching, quantization (comma-separated)."
+    ),
     profiles: str = typer.Option("tiny,lite,paper", help="model: comma-separated profiles."),
     model: Path | None = typer.Option(None, "--model", help="batching: ONNX model (default: the bundled model)."),
     streams: str = typer.Option("1,4,16", help="batching: concurrent stream counts."),
     batches: str = typer.Option("1,4,8", help="batching: maximum batch sizes."),
     windows: int = typer.Option(16, min=1, help="batching: windows each stream submits."),
+    data: Path = typer.Option(Path("data/synth-heldout"), help="quantization: held-out clips to score."),
+    calibration: Path = typer.Option(Path("data/synth"), help="quantization: clips to calibrate on."),
     out: Path = typer.Option(Path("BENCHMARKS.md"), help="Markdown file to (re)write the tables into."),
-    repeats: int = typer.Option(5, min=1, help="model: timed runs per measurement (median)."),
+    repeats: int = typer.Option(5, min=1, help="model, quantization: timed runs per measurement (median)."),
     threads: int = typer.Option(2, min=1, help="Threads for PyTorch and onnxruntime."),
 ) -> None:
     """Benchmarks, each rewriting its own section of BENCHMARKS.md: `model` (parameters,
-    GFLOPs, eager PyTorch vs onnxruntime per window) and `batching` (the inference scheduler's
-    throughput and latency with concurrent streams at several batch sizes)."""
+    GFLOPs, eager PyTorch vs onnxruntime per window), `batching` (the inference scheduler's
+    throughput and latency with concurrent streams at several batch sizes) and
+    `quantization` (int8 against float32: held-out top-1 and latency)."""
     chosen = [x.strip() for x in suites.split(",") if x.strip()]
-    unknown = sorted(set(chosen) - {"model", "batching"})
+    unknown = sorted(set(chosen) - {"model", "batching", "quantization"})
     if unknown:
-        raise typer.BadParameter(f"unknown suite(s) {', '.join(unknown)}; choose model, batching")
+        raise typer.BadParameter(f"unknown suite(s) {', '.join(unknown)}; choose model, batching, quantization")
     if "model" in chosen:
         from training.bench import run_model_bench
 
@@ -439,6 +444,11 @@ def bench(
         from training.bench_batching import run_batching_bench
 
         run_batching_bench(model or default_model_path(), out, _ints(streams), _ints(batches), windows, threads)
+    if "quantization" in chosen:
+        from service.settings import default_model_path
+        from training.bench_quantization import run_quantization_bench
+
+        run_quantization_bench(model or default_model_path(), data, calibration, out, threads, repeats)
 
 
 def main() -> None:
