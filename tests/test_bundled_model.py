@@ -41,7 +41,7 @@ def test_classify_cli_gives_the_right_label_on_clean_clips(tmp_path):
         )
         assert res.returncode == 0, res.stderr
         right += json.loads(res.stdout)["label"] == CLASS_NAMES[label]
-    assert right >= len(labels) - 1
+    assert right == len(labels)
 
 
 def test_evaluate_npz_folder_with_labels_csv(tmp_path):
@@ -56,9 +56,9 @@ def test_evaluate_npz_folder_with_labels_csv(tmp_path):
     assert res.returncode == 0, res.stderr
     report = json.loads(res.stdout)
     assert report["count"] == 2 * len(CLASS_NAMES)
-    # Held-out top-1 of the bundled model is 87.7 % (BENCHMARKS.md); it cannot tell the
-    # flips apart yet (its RGB branch is weak), so 26 clips give about 0.8-0.9.
-    assert report["top1"] >= 0.75
+    # Held-out top-1 of the bundled model is 100 % on 260 clips (BENCHMARKS.md); these 26
+    # clips come from yet another seed.
+    assert report["top1"] >= 0.95
 
 
 def test_websocket_stream_of_generated_gestures_emits_events(tmp_path):
@@ -93,8 +93,8 @@ def test_websocket_stream_of_generated_gestures_emits_events(tmp_path):
     stats = messages[-1]
     assert stats["frames"] == len(stream.rgb) and stats["rejected"] == 0
     assert stats["windows"] > 0 and events
-    # Swipes, push and circles are what the bundled model knows best (BENCHMARKS.md).
-    assert levenshtein_accuracy(truth, events) >= 0.5, (truth, events)
+    # 93.75 % Levenshtein accuracy on the held-out streams (BENCHMARKS.md): one slip allowed
+    assert levenshtein_accuracy(truth, events) >= 0.75, (truth, events)
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from model.config import get_profile
 from service.depth import encode_depth
 from training.data import ClipDataset as ClipReader
 from training.data import ClipTransform, open_dataset, sample_indices
+from training.data.stream_windows import ConcatClips, StreamWindowDataset
 from training.train_config import TrainConfig
 
 
@@ -98,6 +99,11 @@ def make_dataset(cfg: TrainConfig, split: str, train: bool, extra_modality: str 
     model_cfg = get_profile(cfg.profile)
     root = Path(cfg.data.root)
     reader = open_dataset(root, layout=cfg.data.layout, split=split, modalities=tuple(modalities))
+    if train and cfg.data.streams:
+        windows = StreamWindowDataset(
+            Path(cfg.data.streams), cfg.data.stream_window, cfg.data.stream_stride, modalities=modalities
+        )
+        reader = ConcatClips([reader, windows])
     a = cfg.augment
     transform = ClipTransform(
         resize=(a.resize, a.resize), crop=model_cfg.size, rotate_deg=a.rotate_deg, rotate_p=a.rotate_p, flip_p=a.flip_p

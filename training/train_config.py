@@ -28,6 +28,10 @@ class DataConfig:
     depth_encoding: str = "gray"
     depth_near_mm: float = 300.0
     depth_far_mm: float = 3000.0
+    # training also on windows cut from continuous streams (see training/data/stream_windows.py)
+    streams: str | None = None
+    stream_window: int = 48
+    stream_stride: int = 8
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class InitConfig:
 
     rgb_checkpoint: str | None = None
     depth_checkpoint: str | None = None
+    checkpoint: str | None = None  # a whole network of the same modalities (fine-tuning)
 
 
 @dataclass(frozen=True)

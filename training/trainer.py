@@ -71,6 +71,12 @@ def build_network(cfg: TrainConfig, num_classes: int) -> UnimodalNetwork | Cross
     """The network of the run; fusion branches initialised from unimodal checkpoints."""
     model_cfg = get_profile(cfg.profile).with_(num_classes=num_classes)
     net = build_model(model_cfg, cfg.modalities)
+    if cfg.init.checkpoint:
+        blob = load_checkpoint(Path(cfg.init.checkpoint))
+        if blob["modalities"] != cfg.modalities:
+            raise ConfigError(f"init.checkpoint is a {blob['modalities']} network, the run is {cfg.modalities}")
+        net.load_state_dict(blob["model"])
+        return net
     if isinstance(net, CrossModalFusionNetwork):
         for modality, path in (("rgb", cfg.init.rgb_checkpoint), ("depth", cfg.init.depth_checkpoint)):
             if path:
