@@ -6,6 +6,7 @@
 #   deploy/build-local.sh build            # base (cached) + image localhost/gesture:local
 #   deploy/build-local.sh run [PORT]       # start it on the host network (default 8000)
 #   deploy/build-local.sh stop [PORT]
+#   deploy/build-local.sh podman ARGS...  # podman with the same configuration
 #
 # Needs root and Debian's buildah, podman, runc and debootstrap. Behind a TLS-inspecting
 # proxy the host's CA bundle ($CA_BUNDLE) is mounted into the build for pip.
@@ -20,9 +21,12 @@ MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 mkdir -p "$CACHE"
 if [ -z "${CONTAINERS_CONF:-}" ]; then
     export CONTAINERS_CONF="$CACHE/containers.conf"
-    cat > "$CONTAINERS_CONF" <<'CONF'
+    # containers may not ask for more open files than this process may have
+    nofile="$(ulimit -Hn)"
+    [ "$nofile" = unlimited ] && nofile=65536
+    cat > "$CONTAINERS_CONF" <<CONF
 [containers]
-default_ulimits = ["nofile=65536:65536"]
+default_ulimits = ["nofile=$nofile:$nofile"]
 [engine]
 runtime = "runc"
 cgroup_manager = "cgroupfs"
@@ -43,7 +47,7 @@ base() {
 
 build() {
     base
-    buildah bud --isolation chroot --layers --target service \
+    buildah bud --isolation chroot --layers --format docker --target service \
         --build-arg BASE="$BASE_IMAGE" --build-arg PIP_CERT=/run/host-ca.crt \
         --volume "$CA_BUNDLE:/run/host-ca.crt:ro" \
         -t "$IMAGE" -f Dockerfile .
@@ -56,5 +60,8 @@ case "${1:-build}" in
         podman run -d --rm --network host --name "gesture-$port" -e GESTURE_PORT="$port" "$IMAGE" ;;
     stop)
         podman stop -t 20 "gesture-${2:-8000}" ;;
-    *) echo "usage: $0 build | run [PORT] | stop [PORT]" >&2; exit 2 ;;
+    podman)
+        shift
+        podman "$@" ;;
+    *) echo "usage: $0 build | run [PORT] | stop [PORT] | podman ARGS..." >&2; exit 2 ;;
 esac

@@ -31,7 +31,7 @@ def image():
 
 def test_cpu_image_serves_the_bundled_model(image):
     inspect = subprocess.run(
-        ["podman", "image", "inspect", image, "--format", "{{.Config.User}} {{json .Config.Healthcheck}}"],
+        [str(SCRIPT), "podman", "image", "inspect", image, "--format", "{{.Config.User}} {{json .Config.Healthcheck}}"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -69,7 +69,7 @@ def test_cpu_image_serves_the_bundled_model(image):
                 pass
             time.sleep(1)
         else:
-            logs = subprocess.run(["podman", "logs", f"gesture-{port}"], capture_output=True, text=True)
+            logs = subprocess.run([str(SCRIPT), "podman", "logs", f"gesture-{port}"], capture_output=True, text=True)
             pytest.fail(f"the container never became ready: {logs.stdout[-2000:]}{logs.stderr[-2000:]}")
         clip = render_clip(2, key_rng(6060, 2), size=128)
         buf = io.BytesIO()
@@ -80,4 +80,5 @@ def test_cpu_image_serves_the_bundled_model(image):
         assert httpx.get(f"{url}/v1/models").json()["models"][0]["providers"] == ["CPUExecutionProvider"]
     finally:
         subprocess.run([str(SCRIPT), "stop", str(port)], capture_output=True, text=True, timeout=120, cwd=ROOT)
-    assert subprocess.run(["podman", "container", "exists", f"gesture-{port}"]).returncode != 0  # stopped, removed
+    gone = subprocess.run([str(SCRIPT), "podman", "container", "exists", f"gesture-{port}"])
+    assert gone.returncode != 0  # stopped and removed (--rm)

@@ -203,11 +203,12 @@ def evaluate_cmd(
 def quantize_cmd(
     model: Path = typer.Argument(..., help="A gesture ONNX model (float)."),
     out: Path = typer.Option(..., "--out", "-o", help="int8 ONNX file to write."),
-    mode: str = typer.Option("static", "--mode", help="static (calibrated QDQ) or dynamic."),
+    mode: str = typer.Option("dynamic", "--mode", help="dynamic (the default) or static (calibrated QDQ)."),
     data: Path | None = typer.Option(None, "--data", help="static: dataset whose train clips calibrate."),
     clips: int = typer.Option(64, "--clips", min=1, help="static: calibration clips."),
 ) -> None:
-    """int8 quantisation (onnxruntime); check the accuracy with `gesture evaluate` before use."""
+    """int8 quantisation (onnxruntime). Dynamic int8 keeps the bundled model's accuracy;
+    static QDQ does not (BENCHMARKS.md): check with `gesture evaluate` before serving."""
     from training.quantize import quantize_model
 
     try:
@@ -216,6 +217,11 @@ def quantize_cmd(
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
     console.print(f"wrote {out}")
+    if mode == "static":
+        console.print(
+            "[yellow]static int8 broke the bundled model (chance-level top-1, BENCHMARKS.md): "
+            "check its accuracy with `gesture evaluate` before serving it[/yellow]"
+        )
 
 
 @app.command("tune-events")
