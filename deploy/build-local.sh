@@ -21,12 +21,13 @@ MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 mkdir -p "$CACHE"
 if [ -z "${CONTAINERS_CONF:-}" ]; then
     export CONTAINERS_CONF="$CACHE/containers.conf"
-    # containers may not ask for more open files than this process may have
-    nofile="$(ulimit -Hn)"
-    [ "$nofile" = unlimited ] && nofile=65536
+    # containers may not ask for more open files or processes than this shell may have
+    nofile="$(ulimit -Hn)"; [ "$nofile" = unlimited ] && nofile=65536
+    # (higher process limits than this were refused here even under the shell's own limit)
+    nproc="$(ulimit -Hu)"; { [ "$nproc" = unlimited ] || [ "$nproc" -gt 4096 ]; } && nproc=4096
     cat > "$CONTAINERS_CONF" <<CONF
 [containers]
-default_ulimits = ["nofile=$nofile:$nofile"]
+default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
 [engine]
 runtime = "runc"
 cgroup_manager = "cgroupfs"

@@ -40,6 +40,7 @@ def test_cpu_image_serves_the_bundled_model(image):
     assert inspect.stdout.startswith("gesture ") and "/readyz" in inspect.stdout  # non-root, health-checked
     no_torch = subprocess.run(
         [
+            str(SCRIPT),
             "podman",
             "run",
             "--rm",

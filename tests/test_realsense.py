@@ -63,18 +63,20 @@ def test_recording_written_without_a_camera_plays_back_aligned(synth_recording):
     with RealSenseSource(recording=path) as source:
         frames = list(source.frames())
         assert source.stream_fps == 30.0
-    assert len(frames) >= len(rgb) - 1  # playback may drop the first frame
+    assert len(frames) >= 0.9 * len(rgb)  # playback may drop a frame or two
+    # match each played frame to its source frame by timestamp (t * 1000 / 30 ms)
+    index = [round(f.timestamp_ms * 30 / 1000) for f in frames]
+    assert index == sorted(set(index)) and index[-1] == len(rgb) - 1
     got_rgb = np.stack([f.rgb for f in frames])
     got_depth = np.stack([f.depth_mm for f in frames])
-    want_rgb, want_depth = rgb[-len(frames) :], depth[-len(frames) :]
-    assert np.array_equal(got_rgb, want_rgb)
+    assert np.array_equal(got_rgb, rgb[index])
     # aligned to colour with identical intrinsics and identity extrinsics: the same image,
-    # up to a few pixels at depth edges that alignment resolves differently
-    same = np.abs(got_depth.astype(int) - want_depth.astype(int)) <= 1
-    assert same.mean() > 0.95
+    # up to pixels at depth edges that alignment's re-projection moves by one
+    want = depth[index]
+    same = np.abs(got_depth.astype(int) - want.astype(int)) <= 1
+    assert same.mean() > 0.8
+    assert abs(got_depth[got_depth > 0].mean() / want[want > 0].mean() - 1) < 0.03
     assert got_depth.dtype == np.uint16 and np.median(got_depth[got_depth > 0]) > 300  # millimetres
-    timestamps = [f.timestamp_ms for f in frames]
-    assert timestamps == sorted(timestamps)
 
 
 def test_max_frames_limit_and_bad_files(synth_recording, tmp_path):

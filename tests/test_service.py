@@ -120,7 +120,7 @@ def test_classify_video_pair(server, tmp_path):
             "invalid_clip",
         ),
         ({"rgb": ("rgb.avi", b"not a video")}, 422, "undecodable_input"),
-        ({"clip": ("r.bag", b"rosbag")}, 415, "unsupported_media"),
+        ({"clip": ("r.bag", b"rosbag")}, 422, "undecodable_input"),  # not a playable recording
         ({"other": ("x.bin", b"123")}, 422, "invalid_clip"),
     ],
 )

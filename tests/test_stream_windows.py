@@ -21,7 +21,7 @@ def synth_streams(tmp_path_factory) -> Path:
     from training.synth import write_dataset
 
     root = tmp_path_factory.mktemp("synth-streams")
-    write_dataset(root, clips_per_class=2, seed=13, size=48, streams=2, workers=1, progress=False, stream_gestures=3)
+    write_dataset(root, clips_per_class=5, seed=13, size=48, streams=2, workers=1, progress=False, stream_gestures=3)
     return root
 
 
@@ -38,15 +38,15 @@ def test_window_labels_follow_how_much_of_a_gesture_is_inside():
 def test_stream_windows_and_concatenation(synth_streams):
     from training.data import open_dataset
 
-    windows = StreamWindowDataset(synth_streams, window=24, stride=6)
+    windows = StreamWindowDataset(synth_streams, window=48, stride=6)
     assert len(windows) > 10
     assert 0 in windows.labels and any(label > 0 for label in windows.labels)
-    clip = windows.load(3, [0, 5, 23])
+    clip = windows.load(3, [0, 5, 47])
     assert clip.rgb.shape == (3, 48, 48, 3) and clip.depth.shape == (3, 48, 48)
     clips = open_dataset(synth_streams, split="train")
     both = ConcatClips([clips, windows])
     assert len(both) == len(clips) + len(windows)
-    assert both.load(len(clips) + 3, [0, 5, 23]).name == clip.name
+    assert both.load(len(clips) + 3, [0, 5, 47]).name == clip.name
     assert both.load(0, [0]).name == clips.load(0, [0]).name
 
 
@@ -56,7 +56,7 @@ def test_fine_tuning_from_a_whole_checkpoint_on_clips_and_windows(synth_streams,
         "data.root": synth_streams,
         "data.num_workers": 0,
         "data.streams": synth_streams,
-        "data.stream_window": 24,
+        "data.stream_window": 48,
         "augment.resize": 40,
         "optim.batch_size": 4,
         "max_steps_per_epoch": 2,

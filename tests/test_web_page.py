@@ -102,7 +102,7 @@ def test_api_errors_are_shown_as_messages(server, page, tmp_path):
 
 def test_demo_live_stream_shows_events_in_order(server, page):
     page.goto(server + "/#live")
-    page.wait_for_selector("#feed-select option")
+    page.wait_for_selector("#feed-select option", state="attached")
     page.click("#feed-connect")
     page.wait_for_function("document.querySelector('#preview-rgb').src.startsWith('data:image/jpeg')")
     page.wait_for_function("document.querySelectorAll('#live-events li').length >= 3", timeout=120_000)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ import numpy as np
 from service.realsense import RealSenseError, import_pyrealsense2
 
 DEPTH_UNITS_M = 0.001  # one depth unit is a millimetre, like a D400 camera
+PUSH_INTERVAL_S = 0.004
 
 
 def _intrinsics(rs, width: int, height: int):  # noqa: ANN001, ANN202 - pyrealsense2 types
@@ -47,7 +49,8 @@ def write_recording(path: str | os.PathLike[str], rgb: np.ndarray, depth_mm: np.
         fps: the frame rate written into the stream profiles.
 
     Returns:
-        The path written. Playback may drop the first frame (a pyrealsense2 behaviour).
+        The path written. Playback may drop a frame or two (the first one, or under heavy
+        load); frame timestamps are `t * 1000 / fps` ms, so played frames can be matched.
     """
     path = Path(path)
     if path.suffix != ".db3":
@@ -87,6 +90,9 @@ def write_recording(path: str | os.PathLike[str], rgb: np.ndarray, depth_mm: np.
             frame.frame_number = t
             frame.profile = profile.as_video_stream_profile()
             sensor.on_video_frame(frame)
+        # the recorder writes on its own thread; pushing faster than it writes drops frames
+        time.sleep(PUSH_INTERVAL_S)
+    time.sleep(0.2)
     for sensor in (depth_sensor, color_sensor):
         sensor.stop()
         sensor.close()
