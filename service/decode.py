@@ -143,16 +143,16 @@ def decode_recording(data: bytes, suffix: str, max_frames: int) -> DecodedClip:
         UndecodableInput: pyrealsense2 cannot play it, or it lacks colour or depth.
         InvalidClip: more than `max_frames` frames.
     """
-    from service.realsense import RealSenseError, read_recording
+    from service.realsense import RealSenseError, RecordingTooLong, read_recording
 
     fd, path = tempfile.mkstemp(suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         rgb, depth, fps = read_recording(path, max_frames)
+    except RecordingTooLong as exc:
+        raise InvalidClip(str(exc)) from exc
     except RealSenseError as exc:
-        if "limit" in str(exc):
-            raise InvalidClip(str(exc)) from exc
         upload = f"the uploaded {suffix} file"
         reason = str(exc).replace(path, upload).replace(os.path.basename(path), upload).splitlines()[0]
         raise UndecodableInput(f"cannot play the RealSense recording: {reason}") from exc

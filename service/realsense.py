@@ -25,6 +25,10 @@ class RealSenseError(RuntimeError):
     """A RealSense source cannot deliver frames (the message says why)."""
 
 
+class RecordingTooLong(RealSenseError):
+    """A recording holds more frames than the caller's limit."""
+
+
 class CameraDisconnected(RealSenseError):
     """A live camera stopped delivering frames mid-stream."""
 
@@ -207,7 +211,7 @@ def read_recording(path: str | os.PathLike[str], max_frames: int) -> tuple[np.nd
             depth.append(frame.depth_mm)
         fps = source.stream_fps
     if len(rgb) > max_frames:
-        raise RealSenseError(f"the recording has more than the limit of {max_frames} frames")
+        raise RecordingTooLong(f"the recording has more than the limit of {max_frames} frames")
     if not rgb:
         raise RealSenseError("the recording has no frame with both colour and depth")
     return np.stack(rgb), np.stack(depth), fps
