@@ -128,8 +128,19 @@ class CrossModalFusionNetwork(nn.Module):
             FusionOutput with [B, K] logits.
         """
         cross = self.spatial_interaction(s_rgb, s_depth)
-        out_rgb = self.Modalit_rgb.temporal(s_rgb + cross)
-        out_depth = self.Modalit_depth.temporal(s_depth + cross)
+        return self.fuse_interacted(s_rgb + cross, s_depth + cross)
+
+    def fuse_interacted(self, x_rgb: torch.Tensor, x_depth: torch.Tensor) -> FusionOutput:
+        """Everything after the spatial interaction (the per-window stage of a stream).
+
+        Args:
+            x_rgb, x_depth: [B, T, D] spatial features with the cross-modal term added.
+
+        Returns:
+            FusionOutput with [B, K] logits.
+        """
+        out_rgb = self.Modalit_rgb.temporal(x_rgb)
+        out_depth = self.Modalit_depth.temporal(x_depth)
         t_rgb, t_depth = out_rgb.features, out_depth.features  # [B, D]
         rgb_logits, depth_logits = self.classifier1(t_rgb), self.classifier2(t_depth)
         z = F.normalize(torch.cat([t_rgb, t_depth], dim=-1), p=2, dim=-1)[:, :, None, None]

@@ -23,9 +23,10 @@ import cv2
 import numpy as np
 
 from service.errors import Overloaded
+from service.incremental_session import IncrementalStream
 from service.runtime import Runtime
-from service.stream_session import StreamSession
-from service.timeline import WindowPrediction, softmax
+from service.stream_results import window_result
+from service.stream_session import StreamSession, Window
 
 log = logging.getLogger("gesture.live")
 
@@ -158,7 +159,7 @@ class LiveFeed:
 
     def _play(self, frames: Iterator[FramePair]) -> None:
         assert self.runtime.model is not None
-        session = StreamSession(self.runtime.model.card, self.hop)
+        session = self.runtime.new_stream(self.hop)
         started = time.monotonic()
         next_preview = 0.0
         for i, (rgb, depth) in enumerate(frames):
@@ -182,7 +183,7 @@ class LiveFeed:
                 self.metrics.windows_skipped.inc()
                 continue
             try:
-                future = self.runtime.scheduler.submit(window.inputs)  # type: ignore[union-attr]
+                future = self.runtime.submit_window(session, window)
             except Overloaded:
                 self.counts["skipped"] += 1
                 self.metrics.windows_skipped.inc()
@@ -191,33 +192,29 @@ class LiveFeed:
             received = time.perf_counter()
             future.add_done_callback(lambda f, w=window, s=session, t=received: self._classified(f, w, s, t))
 
-    def _classified(self, future: Any, window: Any, session: StreamSession, received: float) -> None:
+    def _classified(
+        self, future: Any, window: Window, session: StreamSession | IncrementalStream, received: float
+    ) -> None:
         self._in_flight = False
         try:
             out = future.result()
+        except Overloaded:
+            self.counts["skipped"] += 1
+            self.metrics.windows_skipped.inc()
+            return
         except Exception as exc:
             self.publish({"type": "error", "error": "inference_failed", "detail": str(exc)})
             return
         card = self.runtime.model.card  # type: ignore[union-attr]
-        probs = softmax(out[card.outputs[0]])
-        latency_ms = round((time.perf_counter() - received) * 1000, 2)
         self.counts["windows"] += 1
         self.metrics.windows.labels("live").inc()
-        w = WindowPrediction(window.start_frame, window.end_frame, probs)
-        message = {
-            "type": "prediction",
-            "start_frame": w.start_frame,
-            "end_frame": w.end_frame,
-            "top": w.top(card.labels, 3),
-            "latency_ms": latency_ms,
-        }
-        self.last_prediction = message
-        self.publish(message)
-        event = session.detector.update(probs, w.start_frame, w.end_frame)
-        if event is not None:
+        result = window_result(card, session.detector, window, out, time.perf_counter() - received)
+        self.last_prediction = result.prediction
+        self.publish(result.prediction)
+        if result.event is not None and result.gesture is not None:
             self.counts["events"] += 1
-            self.metrics.events.labels(event.label).inc()
-            self.publish({"type": "gesture", **event.to_json(), "latency_ms": latency_ms})
+            self.metrics.events.labels(result.event.label).inc()
+            self.publish(result.gesture)
 
 
 def camera_source(serial: str | None, width: int, height: int, fps: int) -> tuple[FrameSource, float]:

@@ -63,6 +63,22 @@ def _provider_list(options: SessionOptions) -> list[str | tuple[str, dict[str, s
     return chosen
 
 
+def session_for(path: str, options: SessionOptions) -> ort.InferenceSession:
+    """An onnxruntime session on the preferred providers that exist.
+
+    Raises:
+        ModelCardError: not a loadable ONNX file.
+    """
+    so = ort.SessionOptions()
+    if options.threads:
+        so.intra_op_num_threads = options.threads
+        so.inter_op_num_threads = 1
+    try:
+        return ort.InferenceSession(path, so, providers=_provider_list(options))
+    except Exception as exc:  # onnxruntime's own error types
+        raise ModelCardError(f"{path}: not a loadable ONNX model ({exc})") from exc
+
+
 class OnnxModel:
     """A loaded gesture model: its card, its session and the providers really in use."""
 
@@ -71,14 +87,7 @@ class OnnxModel:
         options = options or SessionOptions()
         if not os.path.isfile(self.path):
             raise FileNotFoundError(f"model not found: {self.path}")
-        so = ort.SessionOptions()
-        if options.threads:
-            so.intra_op_num_threads = options.threads
-            so.inter_op_num_threads = 1
-        try:
-            self.session = ort.InferenceSession(self.path, so, providers=_provider_list(options))
-        except Exception as exc:  # onnxruntime's own error types
-            raise ModelCardError(f"{self.path}: not a loadable ONNX model ({exc})") from exc
+        self.session = session_for(self.path, options)
         self.card = ModelCard.from_metadata(dict(self.session.get_modelmeta().custom_metadata_map))
         self.providers = list(self.session.get_providers())
         inputs = {i.name for i in self.session.get_inputs()}

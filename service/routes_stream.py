@@ -22,8 +22,9 @@ from fastapi.concurrency import run_in_threadpool
 
 from service.errors import ClientError, NotReady, Overloaded, TooManyStreams
 from service.frame_codec import FrameError, unpack_frame
+from service.incremental_session import IncrementalStream
+from service.stream_results import window_result
 from service.stream_session import StreamSession, Window
-from service.timeline import WindowPrediction, softmax
 
 router = APIRouter()
 log = logging.getLogger("gesture.stream")
@@ -115,40 +116,33 @@ class Connection:
             "queue_depth": self.runtime.scheduler.depth if self.runtime.scheduler else 0,
         }
 
-    async def classify(self, session: StreamSession, window: Window, received: float) -> None:
+    async def classify(self, session: StreamSession | IncrementalStream, window: Window, received: float) -> None:
         loop = asyncio.get_running_loop()
         try:
-            future = self.runtime.scheduler.submit(window.inputs)
+            future = self.runtime.submit_window(session, window)
         except Overloaded:
             self.counts["skipped"] += 1
             self.metrics.windows_skipped.inc()
             return
         try:
             out = await asyncio.wrap_future(future, loop=loop)
+        except Overloaded:  # the window stage's queue was full
+            self.counts["skipped"] += 1
+            self.metrics.windows_skipped.inc()
+            return
         except Exception as exc:  # a failed batch: report, keep streaming
             self.send({"type": "error", "error": "inference_failed", "detail": str(exc)})
             return
-        probs = softmax(out[self.runtime.model.card.outputs[0]])
         latency = time.perf_counter() - received
         self.latencies.append(latency)
         self.counts["windows"] += 1
         self.metrics.windows.labels("stream").inc()
-        labels = self.runtime.model.card.labels
-        w = WindowPrediction(window.start_frame, window.end_frame, probs)
-        self.send(
-            {
-                "type": "prediction",
-                "start_frame": w.start_frame,
-                "end_frame": w.end_frame,
-                "top": w.top(labels, 3),
-                "latency_ms": round(latency * 1000, 2),
-            }
-        )
-        event = session.detector.update(probs, w.start_frame, w.end_frame)
-        if event is not None:
+        result = window_result(self.runtime.model.card, session.detector, window, out, latency)
+        self.send(result.prediction)
+        if result.event is not None and result.gesture is not None:
             self.counts["events"] += 1
-            self.metrics.events.labels(event.label).inc()
-            self.send({"type": "gesture", **event.to_json(), "latency_ms": round(latency * 1000, 2)})
+            self.metrics.events.labels(result.event.label).inc()
+            self.send(result.gesture)
 
 
 @router.websocket("/v1/stream")
@@ -212,7 +206,7 @@ async def _serve(ws: WebSocket, conn: Connection, runtime: Any, metrics: Any) ->
         start = parse_start(json.loads(first["text"]), card.modalities, card.frames)
     except json.JSONDecodeError:
         raise ProtocolViolation("the start message is not valid JSON") from None
-    session = StreamSession(card, start["hop"], start["window"])
+    session = runtime.new_stream(start["hop"], start["window"])
     conn.send(
         {
             "type": "ready",
@@ -221,6 +215,7 @@ async def _serve(ws: WebSocket, conn: Connection, runtime: Any, metrics: Any) ->
             "window": session.window,
             "frames": card.frames,
             "hop": session.hop,
+            "incremental": isinstance(session, IncrementalStream),
         }
     )
     want_rgb, want_depth = "rgb" in card.modalities, "depth" in card.modalities

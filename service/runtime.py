@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import Future
 
 import numpy as np
 
+from service.events import EventParams
+from service.incremental_session import IncrementalStream
 from service.metrics import Metrics
 from service.onnx_session import OnnxModel, SessionOptions
 from service.scheduler import InferenceScheduler
 from service.settings import Settings
+from service.stage_models import Stages, load_stages
+from service.stream_session import StreamSession, Window
 
 log = logging.getLogger("gesture.runtime")
 
 
 class Runtime:
-    """Loads and warms the model; `predict` runs one window through the shared scheduler."""
+    """Loads and warms the model (and its incremental stages, when it has them); `predict`
+    runs one window through the shared scheduler, `submit_window` one stream window."""
 
     def __init__(self, settings: Settings, metrics: Metrics) -> None:
         self.settings = settings
@@ -24,6 +30,9 @@ class Runtime:
         self.ready = False
         self.model: OnnxModel | None = None
         self.scheduler: InferenceScheduler | None = None
+        self.stages: Stages | None = None
+        self.frame_scheduler: InferenceScheduler | None = None
+        self.window_scheduler: InferenceScheduler | None = None
         self.warmup_seconds = 0.0
 
     def start(self) -> None:
@@ -41,13 +50,13 @@ class Runtime:
         dummy = {m: np.zeros((1, card.frames, card.height, card.width, 3), np.uint8) for m in card.modalities}
         model.run(dummy)
         self.model = model
-        self.scheduler = InferenceScheduler(
-            model.run,
-            max_batch=s.max_batch,
-            timeout=s.batch_timeout_ms / 1000,
-            queue_size=s.queue_size,
-            on_batch=self._on_batch,
-        )
+        self.scheduler = self._scheduler(model.run)
+        if s.incremental:
+            self.stages = load_stages(s.model, card, options)
+        if self.stages is not None:
+            self._warm_stages(self.stages)
+            self.frame_scheduler = self._scheduler(self.stages.frame.run)
+            self.window_scheduler = self._scheduler(self.stages.window.run)
         self.warmup_seconds = time.perf_counter() - t0
         self.metrics.model_info.info(
             {
@@ -57,11 +66,71 @@ class Runtime:
                 "providers": ",".join(model.providers),
                 "frames": str(card.frames),
                 "labels": str(len(card.labels)),
+                "incremental": str(self.stages is not None).lower(),
             }
         )
         self.ready = True
         self.metrics.ready.set(1)
         log.info("model ready in %.2fs on %s", self.warmup_seconds, model.providers)
+
+    def _scheduler(self, run: object) -> InferenceScheduler:
+        s = self.settings
+        return InferenceScheduler(
+            run,  # type: ignore[arg-type]
+            max_batch=s.max_batch,
+            timeout=s.batch_timeout_ms / 1000,
+            queue_size=s.queue_size,
+            on_batch=self._on_batch,
+        )
+
+    def _warm_stages(self, stages: Stages) -> None:
+        """One update of a full window from the empty state, then one of a single frame."""
+        card = self.model.card  # type: ignore[union-attr]
+        state = dict(stages.zero_state)
+        features = {}
+        for new in (card.frames, 1):
+            feeds = {m: np.zeros((1, new, card.height, card.width, 3), np.uint8) for m in card.modalities}
+            out = stages.frame.run({**feeds, "seen": np.full(1, card.frames + 1 - new, np.int64), **state})
+            state = {n: out[f"next_{n}"] for n in stages.state_names}
+            features = features or {f"features_{m}": out[f"features_{m}"][:, -card.frames :] for m in card.modalities}
+        stages.window.run(features)
+
+    def new_stream(
+        self, hop: int, window: int | None = None, params: EventParams | None = None
+    ) -> StreamSession | IncrementalStream:
+        """A stream's session: incremental when the model has stages and `window` (default:
+        the card's stream window) is a whole multiple of the model's frames."""
+        card = self.model.card  # type: ignore[union-attr]
+        span = window or card.stream_window
+        if self.stages is not None and span % card.frames == 0:
+            return IncrementalStream(card, self.stages, hop, span, params)
+        return StreamSession(card, hop, window, params)
+
+    def submit_window(self, session: StreamSession | IncrementalStream, window: Window) -> Future:
+        """Queue one stream window; the future resolves to {output name: [K] row}.
+
+        Raises:
+            Overloaded: a queue is full (the window is skipped; an incremental stream keeps
+                its frames for the next one).
+        """
+        if not isinstance(session, IncrementalStream):
+            return self.scheduler.submit(window.inputs)  # type: ignore[union-attr]
+        assert self.frame_scheduler is not None and self.window_scheduler is not None
+        work = session.frame_work()
+        first = self.frame_scheduler.submit(work.inputs)
+        result: Future = Future()
+
+        def frame_done(done: Future) -> None:
+            try:
+                feeds = session.absorb(work, done.result())
+                second = self.window_scheduler.submit(feeds)  # type: ignore[union-attr]
+            except BaseException as exc:  # a failed batch or a full queue: report it
+                result.set_exception(exc)
+                return
+            second.add_done_callback(lambda f: _forward(f, result))
+
+        first.add_done_callback(frame_done)
+        return result
 
     def _on_batch(self, size: int, seconds: float, waits: list[float]) -> None:
         self.metrics.batch_size.observe(size)
@@ -82,5 +151,15 @@ class Runtime:
     def stop(self) -> None:
         self.ready = False
         self.metrics.ready.set(0)
-        if self.scheduler is not None:
-            self.scheduler.close()
+        for scheduler in (self.frame_scheduler, self.window_scheduler, self.scheduler):
+            if scheduler is not None:
+                scheduler.close()
+
+
+def _forward(source: Future, target: Future) -> None:
+    """Copy a finished future's result or exception into another."""
+    exc = source.exception()
+    if exc is not None:
+        target.set_exception(exc)
+    else:
+        target.set_result(source.result())

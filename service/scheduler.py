@@ -24,7 +24,7 @@ RunBatch = Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]]
 
 @dataclass
 class _Request:
-    inputs: dict[str, np.ndarray]  # modality -> uint8 [1, T, H, W, 3]
+    inputs: dict[str, np.ndarray]  # input name -> [1, ...] (one row)
     future: Future = field(default_factory=Future)
     enqueued: float = field(default_factory=time.perf_counter)
 
@@ -116,22 +116,37 @@ class InferenceScheduler:
             if first is None:
                 break
             batch, stop = self._collect(first)
-            started = time.perf_counter()
-            try:
-                names = list(batch[0].inputs)
-                stacked = {m: np.concatenate([r.inputs[m] for r in batch], axis=0) for m in names}
-                outputs = self._run(stacked)
-            except Exception as exc:  # one bad batch must not kill the worker
-                for r in batch:
-                    if not r.future.done():
-                        r.future.set_exception(exc)
-                continue
-            seconds = time.perf_counter() - started
-            for i, r in enumerate(batch):
-                r.future.set_result({k: v[i] for k, v in outputs.items()})
-            self.stats.batches += 1
-            self.stats.requests += len(batch)
-            self.stats.last_batch_size = len(batch)
-            self.stats.inference_seconds += seconds
-            if self._on_batch is not None:
-                self._on_batch(len(batch), seconds, [started - r.enqueued for r in batch])
+            for group in _same_shapes(batch):
+                self._run_group(group)
+
+    def _run_group(self, batch: list[_Request]) -> None:
+        started = time.perf_counter()
+        try:
+            names = list(batch[0].inputs)
+            stacked = {m: np.concatenate([r.inputs[m] for r in batch], axis=0) for m in names}
+            outputs = self._run(stacked)
+        except Exception as exc:  # one bad batch must not kill the worker
+            for r in batch:
+                if not r.future.done():
+                    r.future.set_exception(exc)
+            return
+        seconds = time.perf_counter() - started
+        self.stats.batches += 1
+        self.stats.requests += len(batch)
+        self.stats.last_batch_size = len(batch)
+        self.stats.inference_seconds += seconds
+        if self._on_batch is not None:
+            self._on_batch(len(batch), seconds, [started - r.enqueued for r in batch])
+        for i, r in enumerate(batch):
+            r.future.set_result({k: v[i] for k, v in outputs.items()})
+
+
+def _same_shapes(batch: list[_Request]) -> list[list[_Request]]:
+    """Split a batch into groups whose inputs stack (same names and per-row shapes), in
+    arrival order of each group's first request: streams of an incremental model send
+    different numbers of new frames."""
+    groups: dict[tuple, list[_Request]] = {}
+    for r in batch:
+        key = tuple((name, a.shape[1:], a.dtype.str) for name, a in r.inputs.items())
+        groups.setdefault(key, []).append(r)
+    return list(groups.values())

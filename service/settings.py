@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     max_batch: int = Field(8, ge=1, description="Largest inference batch.")
     batch_timeout_ms: float = Field(5.0, ge=0, description="How long a batch waits to fill.")
     queue_size: int = Field(64, ge=1, description="Pending inference requests before 503 / skipped windows.")
+    incremental: bool = Field(
+        True,
+        description="Stream with the per-frame and per-window stages when the model has them "
+        "(x.frame.onnx and x.window.onnx next to x.onnx); false: always full windows.",
+    )
     max_upload_bytes: int = Field(200 * 1024 * 1024, ge=1024)
     max_frames: int = Field(3600, ge=1, description="Most frames per uploaded clip.")
     max_pixels: int = Field(1920 * 1080, ge=1, description="Most pixels per frame.")

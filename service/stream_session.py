@@ -15,9 +15,21 @@ from service.model_card import ModelCard
 from service.preprocess import eval_indices, resize_crop
 
 
+def prepare_frame(card: ModelCard, rgb: np.ndarray | None, depth: np.ndarray | None) -> dict[str, np.ndarray]:
+    """One raw frame -> {modality: uint8 [height, width, 3]} as the model takes it."""
+    out = {}
+    if "rgb" in card.modalities and rgb is not None:
+        out["rgb"] = resize_crop(rgb[None], card.resize, card.height, card.width)[0]
+    if "depth" in card.modalities and depth is not None:
+        d = resize_crop(depth[None], card.resize, card.height, card.width)
+        out["depth"] = encode_depth(d, card.depth_encoding, card.depth_near_mm, card.depth_far_mm)[0]
+    return out
+
+
 @dataclass(frozen=True)
 class Window:
-    """Model inputs {modality: uint8 [1, T, H, W, 3]} of frames start..end (inclusive)."""
+    """Model inputs {modality: uint8 [1, T, H, W, 3]} of frames start..end (inclusive); for
+    an incremental stream, empty: its frame stage takes the pending frames when it runs."""
 
     inputs: dict[str, np.ndarray]
     start_frame: int
@@ -39,19 +51,9 @@ class StreamSession:
         self.detector = EventDetector(card.labels, params)
         self.since_window = 0
 
-    def _prepare(self, rgb: np.ndarray | None, depth: np.ndarray | None) -> dict[str, np.ndarray]:
-        c = self.card
-        out = {}
-        if "rgb" in c.modalities and rgb is not None:
-            out["rgb"] = resize_crop(rgb[None], c.resize, c.height, c.width)[0]
-        if "depth" in c.modalities and depth is not None:
-            d = resize_crop(depth[None], c.resize, c.height, c.width)
-            out["depth"] = encode_depth(d, c.depth_encoding, c.depth_near_mm, c.depth_far_mm)[0]
-        return out
-
     def push(self, index: int, rgb: np.ndarray | None, depth: np.ndarray | None) -> Window | None:
         """Add frame `index`: rgb uint8 [H, W, 3], depth uint16 [H, W] mm (as the model needs)."""
-        prepared = self._prepare(rgb, depth)
+        prepared = prepare_frame(self.card, rgb, depth)
         for m, frame in prepared.items():
             self.buffers[m].append(frame)
         self.indices.append(index)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def export_tiny(path: Path, modalities: str = "rgbd", stream_window: int = 12) -> Path:
-    """Export a randomly initialised tiny model (13 SynthGesture labels) to `path`."""
+def export_tiny(path: Path, modalities: str = "rgbd", stream_window: int = 12, stages: bool = False) -> Path:
+    """Export a randomly initialised tiny model (13 SynthGesture labels) to `path`; with
+    `stages`, also its incremental stages (use a stream_window that is a multiple of 8)."""
     import torch
 
     from model import build_model, get_profile
@@ -27,5 +28,11 @@ def export_tiny(path: Path, modalities: str = "rgbd", stream_window: int = 12) -
         stream_window=stream_window,
         source="test",
     )
-    export_onnx(build_model(cfg, modalities), card, path)
+    net = build_model(cfg, modalities)
+    export_onnx(net, card, path)
+    if stages:
+        from service.model_card import read_model_card
+        from training.export_stages import export_stages
+
+        export_stages(net, read_model_card(str(path))[0], path)
     return path

@@ -318,6 +318,9 @@ def export_cmd(
     stream_window: int = typer.Option(
         0, "--stream-window", min=0, help="Raw frames a live-stream window spans (0: the model's T frames)."
     ),
+    stages: bool = typer.Option(
+        True, "--stages/--no-stages", help="Also write the incremental-streaming stages (x.frame.onnx, x.window.onnx)."
+    ),
 ) -> None:
     """Export one of our checkpoints to the ONNX contract (refused unless onnxruntime agrees with PyTorch)."""
     from training.checkpoint import CheckpointError
@@ -325,7 +328,8 @@ def export_cmd(
     from training.export_checkpoint import export_checkpoint
 
     try:
-        report = export_checkpoint(checkpoint, out, stream_window=stream_window)
+        with console.status("exporting to ONNX and checking parity with onnxruntime"):
+            report = export_checkpoint(checkpoint, out, stream_window=stream_window, stages=stages)
     except (FileNotFoundError, CheckpointError, ParityError, ValueError) as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc

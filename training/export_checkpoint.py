@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from service.model_card import ModelCard
+from service.model_card import ModelCard, read_model_card
 from training.checkpoint import load_checkpoint, network_from_checkpoint
 from training.export import ParityReport, export_onnx
+from training.export_stages import export_stages, supports_stages
 
 
 def card_from_checkpoint(blob: dict[str, Any], source: str, stream_window: int = 0) -> ModelCard:
@@ -33,11 +34,15 @@ def card_from_checkpoint(blob: dict[str, Any], source: str, stream_window: int =
     )
 
 
-def export_checkpoint(ckpt: Path, out: Path, source: str | None = None, stream_window: int = 0) -> ParityReport:
+def export_checkpoint(
+    ckpt: Path, out: Path, source: str | None = None, stream_window: int = 0, stages: bool = True
+) -> ParityReport:
     """Export a checkpoint written by `gesture train`; raises ParityError on mismatch.
 
     Args:
         stream_window: raw frames a live window spans (0: the model's T frames).
+        stages: also write the incremental-streaming stages (x.frame.onnx, x.window.onnx)
+            where the network has them (not the official CAPF layout).
     """
     blob = load_checkpoint(ckpt)
     net = network_from_checkpoint(blob)
@@ -46,4 +51,8 @@ def export_checkpoint(ckpt: Path, out: Path, source: str | None = None, stream_w
         source
         or f"gesture train checkpoint {Path(ckpt).name} (epoch {epoch}, valid top-1 {blob.get('valid_top1', 0):.4f})"
     )
-    return export_onnx(net, card_from_checkpoint(blob, text, stream_window), out)
+    report = export_onnx(net, card_from_checkpoint(blob, text, stream_window), out)
+    if stages and supports_stages(net):
+        card, _ = read_model_card(str(out))
+        export_stages(net, card, out)
+    return report

@@ -1,0 +1,118 @@
+"""The two exported stages of incremental streaming, as flat-tensor modules.
+
+- `FrameStage`: new uint8 frames + the stream's state -> per-frame features of the
+  recomputed frames + the next state. For RGB-D (layout `per_frame`) it also adds the
+  per-frame cross-modal term, so the window stage starts at the DTNs.
+- `WindowStage`: the T cached per-frame features -> RCM, DTN (and CAPF) -> logits.
+
+Running `FrameStage` on a window's T frames from the zero state (seen = 0) and then
+`WindowStage` on the last T features equals the full-window graph; see
+`model/incremental.py` for where a stream's windows differ (their left edge).
+
+State tensors are named `<modality>_raw`, `<modality>_guidance`, `<modality>_tail<k>`;
+the next state comes back as `next_<name>` (the service feeds it in on the next update).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from model.capf import CrossModalFusionNetwork
+from model.incremental import LEVELS, IncrementalSpatial, SpatialState
+from model.unimodal import UnimodalNetwork
+
+# Frames before the newest whose features an update recomputes (one per inception block).
+CONTEXT = LEVELS
+
+
+def modalities_of(net: UnimodalNetwork | CrossModalFusionNetwork, modality: str = "depth") -> list[str]:
+    """The input names: both for a fusion network, else the one given."""
+    return ["rgb", "depth"] if isinstance(net, CrossModalFusionNetwork) else [modality]
+
+
+def state_names(modalities: list[str]) -> list[str]:
+    """Flat state input names, in the order the stages take them."""
+    names = []
+    for m in modalities:
+        names += [f"{m}_raw", f"{m}_guidance"] + [f"{m}_tail{k}" for k in range(LEVELS)]
+    return names
+
+
+class FrameStage(nn.Module):
+    """Per-frame stage: (frames per modality, seen, *state) -> (features..., *next state).
+
+    Args:
+        net: a unimodal network or a fusion network with layout `per_frame`.
+        modality: the input name of a unimodal network.
+    """
+
+    def __init__(self, net: UnimodalNetwork | CrossModalFusionNetwork, modality: str = "depth") -> None:
+        super().__init__()
+        if isinstance(net, CrossModalFusionNetwork):
+            if net.cfg.fusion.layout != "per_frame":
+                raise ValueError("layout `official` mixes frames in CAPF: no per-frame stage")
+            self.fusion: CrossModalFusionNetwork | None = net
+            spatial = {"rgb": net.Modalit_rgb, "depth": net.Modalit_depth}
+        else:
+            self.fusion = None
+            spatial = {modality: net}
+        self.modalities = list(spatial)
+        self.spatial = nn.ModuleDict({m: IncrementalSpatial(n, net.cfg.frp_window) for m, n in spatial.items()})
+        self.size = net.cfg.size
+
+    def output_names(self) -> list[str]:
+        feats = [f"features_{m}" for m in self.modalities]
+        return feats + [f"next_{n}" for n in state_names(self.modalities)]
+
+    def zero_state(self, batch: int = 1) -> list[torch.Tensor]:
+        """The flat state of a stream that has seen nothing."""
+        out: list[torch.Tensor] = []
+        for m in self.modalities:
+            s = self.spatial[m].zero_state(self.size, batch)
+            out += [s.raw, s.guidance, *s.tails]
+        return out
+
+    def forward(self, *args: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """Update a batch of streams.
+
+        Args:
+            args: new frames uint8 [B, n, H, W, 3] per modality, `seen` int64 [B], then the
+                flat state (see `state_names`).
+
+        Returns:
+            features [B, n+6, D] per modality (stream frames seen-6 .. seen+n-1), then the
+            flat next state.
+        """
+        k = len(self.modalities)
+        frames, seen, flat = args[:k], args[k], args[k + 1 :]
+        per = 2 + LEVELS
+        features, next_state = [], []
+        for i, m in enumerate(self.modalities):
+            s = flat[i * per : (i + 1) * per]
+            state = SpatialState(s[0], s[1], tuple(s[2:]))
+            f, new = self.spatial[m](frames[i], state, seen)
+            features.append(f)
+            next_state += [new.raw, new.guidance, *new.tails]
+        if self.fusion is not None:
+            cross = self.fusion.spatial_interaction(features[0], features[1])  # [B, n+6, D]
+            features = [features[0] + cross, features[1] + cross]
+        return (*features, *next_state)
+
+
+class WindowStage(nn.Module):
+    """Per-window stage: features [B, T, D] per modality -> logits [B, K] (and, for RGB-D,
+    rgb_logits and depth_logits)."""
+
+    def __init__(self, net: UnimodalNetwork | CrossModalFusionNetwork) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, *features: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, ...]:
+        """[B, T, D] per modality -> [B, K] logits (RGB-D: fused, rgb, depth)."""
+        if isinstance(self.net, CrossModalFusionNetwork):
+            out = self.net.fuse_interacted(features[0], features[1])
+            return out.logits, out.rgb_logits, out.depth_logits
+        temporal = self.net.temporal(features[0])
+        logits, _ = self.net.dtn.heads(temporal.branch_features)
+        return logits

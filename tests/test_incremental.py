@@ -1,0 +1,220 @@
+"""Incremental streaming: the per-frame and per-window stages against the full-window graph,
+in PyTorch, through onnxruntime in the service core, and over a real server."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import onnx
+import pytest
+import torch
+from websockets.sync.client import connect
+
+from model import build_model, get_profile
+from model.frp import frp_guidance
+from model.incremental import IncrementalSpatial
+from model.inference import FusionClassifier, UnimodalClassifier
+from model.preprocess import normalise_frames
+from model.stages import FrameStage, WindowStage
+from service.metrics import Metrics
+from service.model_card import ModelCardError
+from service.onnx_session import SessionOptions
+from service.preprocess import prepare_frames
+from service.runtime import Runtime
+from service.settings import Settings
+from service.stage_models import load_stages
+from tests.server_utils import running_server
+from tests.test_service import _drain, _frames_of, _start
+from tests.tiny_models import export_tiny
+from training.synth import key_rng, render_stream
+
+T = 8  # tiny profile frames
+STRIDE = 2
+WINDOW = T * STRIDE
+
+
+def _randomised(net: torch.nn.Module) -> torch.nn.Module:
+    """Non-trivial BatchNorm statistics and FRP weights, so no path is accidentally zero."""
+    for m in net.modules():
+        if isinstance(m, torch.nn.BatchNorm3d):
+            m.running_mean.normal_(0, 0.5)
+            m.running_var.uniform_(0.5, 2.0)
+    with torch.no_grad():
+        net.frp_module.rpconv1d.weight.copy_(torch.tensor([[[0.7], [0.5]]]))
+    return net.eval()
+
+
+@pytest.mark.parametrize("modalities", ["depth", "rgbd"])
+def test_stages_from_an_empty_stream_equal_the_full_window(modalities):
+    net = build_model(get_profile("tiny"), modalities).eval()
+    frame, window = FrameStage(net).eval(), WindowStage(net).eval()
+    k = len(frame.modalities)
+    clips = [torch.randint(0, 256, (2, T, 32, 32, 3), dtype=torch.uint8) for _ in range(k)]
+    full = FusionClassifier(net) if modalities == "rgbd" else UnimodalClassifier(net)
+    with torch.no_grad():
+        ref = full(*clips)
+        feats = frame(*clips, torch.zeros(2, dtype=torch.int64), *frame.zero_state(2))[:k]
+        got = window(*(f[:, -T:] for f in feats))
+    ref, got = (ref, got) if isinstance(ref, tuple) else ((ref,), (got,))
+    for r, g in zip(ref, got):
+        torch.testing.assert_close(g, r, rtol=1e-5, atol=1e-5)
+
+
+def test_stream_updates_differ_from_full_windows_only_at_the_left_edge():
+    torch.set_default_dtype(torch.float64)
+    try:
+        cfg = get_profile("tiny")
+        net = _randomised(build_model(cfg, "depth").double()).requires_grad_(False)
+        inc = IncrementalSpatial(net, cfg.frp_window)
+        stream = torch.randint(0, 256, (1, 30, 32, 32, 3), dtype=torch.uint8)
+
+        def full(frames: torch.Tensor) -> torch.Tensor:
+            x = normalise_frames(frames).double()
+            return net.spatial(x, frp_guidance(x, cfg.frp_window))[0]  # [T, D]
+
+        def run(pattern: list[int]) -> torch.Tensor:
+            """The stream's newest features after updates of these sizes: [sum, D]."""
+            state = inc.zero_state(32)
+            state = state._replace(guidance=state.guidance.double(), tails=tuple(t.double() for t in state.tails))
+            feats: dict[int, torch.Tensor] = {}
+            seen = 0
+            with torch.no_grad():
+                for n in pattern:
+                    f, state = inc(stream[:, seen : seen + n], state, torch.tensor([seen]))
+                    for j in range(f.shape[1]):
+                        if seen - 6 + j >= 0:
+                            feats[seen - 6 + j] = f[0, j]
+                    seen += n
+            return torch.stack([feats[a] for a in range(seen)])
+
+        results = [run(p) for p in ([1] * 30, [4, 3, 5, 2, 7, 1, 8], [30])]
+        # Any way of cutting the stream into updates gives the same features.
+        torch.testing.assert_close(results[0], results[1], rtol=0, atol=1e-9)
+        torch.testing.assert_close(results[0], results[2], rtol=0, atol=1e-9)
+        # A window ending at the newest frame: equal except the left edge (6 pool levels,
+        # FRP's first w-1 frames), which the full window zero-pads and the stream does not.
+        ref = full(stream[:, 30 - T :])
+        ours = results[0][30 - T :]
+        diff = (ours - ref).abs().amax(dim=1)
+        assert float(diff[6:].max()) < 1e-9
+        assert float(diff[:2].min()) > 1e-6
+        # The stream's first window is the full window exactly.
+        torch.testing.assert_close(run([3, 5]), full(stream[:, :T]), rtol=0, atol=1e-9)
+    finally:
+        torch.set_default_dtype(torch.float32)
+
+
+@pytest.fixture(scope="module")
+def staged_model(tmp_path_factory):
+    return export_tiny(tmp_path_factory.mktemp("staged") / "tiny.onnx", stream_window=WINDOW, stages=True)
+
+
+@pytest.fixture(scope="module")
+def runtime(staged_model):
+    rt = Runtime(Settings(model=staged_model, threads=1), Metrics())
+    rt.start()
+    yield rt
+    rt.stop()
+
+
+def _stream(n_frames: int = 60):
+    s = render_stream(key_rng(11), size=48, n_gestures=2)
+    return s.rgb[:n_frames], s.depth[:n_frames]
+
+
+def _full_logits(rt: Runtime, rgb: np.ndarray, depth: np.ndarray, grid: list[int]) -> np.ndarray:
+    inputs = prepare_frames(rgb[grid], depth[grid], rt.model.card)
+    return rt.model.logits(inputs)[0]
+
+
+def test_stage_files_are_found_and_checked(staged_model, tmp_path):
+    rt_card = Runtime(Settings(model=staged_model), Metrics())
+    from service.onnx_session import OnnxModel
+
+    card = OnnxModel(staged_model).card
+    stages = load_stages(staged_model, card, SessionOptions())
+    assert stages is not None and stages.context == 6 and "rgb_tail0" in stages.state_names
+    # A model without stage files streams full windows.
+    alone = tmp_path / "alone.onnx"
+    shutil.copy(staged_model, alone)
+    assert load_stages(alone, card, SessionOptions()) is None
+    # Stage files of another model are refused with the reason.
+    proto = onnx.load(str(staged_model.with_suffix(".frame.onnx")))
+    for entry in proto.metadata_props:
+        if entry.key == "labels":
+            entry.value = json.dumps(list(reversed(card.labels)))  # another model's labels
+    onnx.save(proto, str(alone.with_suffix(".frame.onnx")))
+    shutil.copy(staged_model.with_suffix(".window.onnx"), alone.with_suffix(".window.onnx"))
+    with pytest.raises(ModelCardError, match="labels differ"):
+        load_stages(alone, card, SessionOptions())
+    assert rt_card.stages is None  # not started: nothing loaded
+
+
+def test_incremental_stream_first_window_is_the_full_window(runtime):
+    rgb, depth = _stream()
+    session = runtime.new_stream(hop=4)
+    assert type(session).__name__ == "IncrementalStream" and session.stride == STRIDE
+    for i in range(len(rgb)):
+        window = session.push(i, rgb[i], depth[i])
+        if window is not None:
+            break
+    out = runtime.submit_window(session, window).result(timeout=60)
+    grid = [STRIDE * j + (STRIDE - 1) // 2 for j in range(T)]
+    np.testing.assert_allclose(out["logits"], _full_logits(runtime, rgb, depth, grid), rtol=1e-4, atol=1e-4)
+    # The window fires at its last grid frame (raw frame 14 of 0..15 at stride 2).
+    assert window.start_frame == 0 and window.end_frame == i == STRIDE * (T - 1)
+
+
+def test_skipped_windows_lose_no_frames_and_a_late_stream_restarts(runtime):
+    rgb, depth = _stream(90)
+    every, every_other, late = (runtime.new_stream(hop=4) for _ in range(3))
+    last: dict[str, np.ndarray] = {}
+    due, late_end = 0, -1
+    for i in range(len(rgb)):
+        for name, session in (("every", every), ("other", every_other), ("late", late)):
+            window = session.push(i, rgb[i], depth[i])
+            if window is None:
+                continue
+            due += name == "every"
+            run = (
+                name == "every"
+                or (name == "other" and (due % 2 == 0 or i >= 70))  # skips every other window, then catches up
+                or (name == "late" and i >= 80 and "late" not in last)  # never ran before frame 80
+            )
+            if run:
+                last[name] = runtime.submit_window(session, window).result(timeout=60)["logits"]
+                late_end = i if name == "late" else late_end
+    # Skipping windows only delays the frame stage: the state ends up the same.
+    np.testing.assert_allclose(last["other"], last["every"], rtol=1e-4, atol=1e-4)
+    # A stream that fell more than a window behind restarts from its last T grid frames,
+    # which is exactly the full window there.
+    assert late.restarts >= 1 and every.restarts == 0
+    grid = [g for g in range((STRIDE - 1) // 2, late_end + 1, STRIDE)][-T:]
+    np.testing.assert_allclose(last["late"], _full_logits(runtime, rgb, depth, grid), rtol=1e-4, atol=1e-4)
+
+
+def _stream_over_server(url: str, frames: int) -> tuple[dict, list[dict]]:
+    rgb, depth = _stream(frames)
+    with connect(url.replace("http", "ws") + "/v1/stream", max_size=None, max_queue=None) as ws:
+        ready = _start(ws, 48, 48)
+        for msg in _frames_of(rgb, depth):
+            ws.send(msg)
+        ws.send(json.dumps({"type": "stop"}))
+        return ready, _drain(ws)
+
+
+def test_server_streams_incrementally_and_can_be_told_not_to(staged_model):
+    frames = 48
+    due = len(range(WINDOW - 1, frames, 4))
+    with running_server(staged_model) as url:
+        ready, msgs = _stream_over_server(url, frames)
+        assert ready["incremental"] is True and ready["window"] == WINDOW
+        stats = msgs[-1]
+        predictions = [m for m in msgs if m["type"] == "prediction"]
+        assert stats["windows"] + stats["skipped"] == due and len(predictions) == stats["windows"] >= 1
+        assert all(p["end_frame"] - p["start_frame"] == WINDOW - 1 for p in predictions[1:])
+    with running_server(staged_model, incremental="false") as url:
+        ready, msgs = _stream_over_server(url, frames)
+        assert ready["incremental"] is False and msgs[-1]["windows"] >= 1
