@@ -1,16 +1,16 @@
 """The two exported stages of incremental streaming, as flat-tensor modules.
 
-- `FrameStage`: new uint8 frames + the stream's state -> per-frame features of the
-  recomputed frames + the next state. For RGB-D (layout `per_frame`) it also adds the
-  per-frame cross-modal term, so the window stage starts at the DTNs.
-- `WindowStage`: the T cached per-frame features -> RCM, DTN (and CAPF) -> logits.
+- `FrameStage`: new uint8 frames + the stream's state -> the spatial features of the
+  stream's newest T-frame window + the next state. For RGB-D (layout `per_frame`) it also
+  adds the per-frame cross-modal term, so the window stage starts at the DTNs.
+- `WindowStage`: the window's T per-frame features -> RCM, DTN (and CAPF) -> logits.
 
-Running `FrameStage` on a window's T frames from the zero state (seen = 0) and then
-`WindowStage` on the last T features equals the full-window graph; see
-`model/incremental.py` for where a stream's windows differ (their left edge).
+`WindowStage(FrameStage(...))` equals the full-window graph on the stream's last T frames
+(see `model/incremental.py`), however the stream was cut into updates.
 
-State tensors are named `<modality>_raw`, `<modality>_guidance`, `<modality>_tail<k>`;
-the next state comes back as `next_<name>` (the service feeds it in on the next update).
+State tensors are named `<modality>_<part>` (parts: `raw`, `guidance0..2`, `ring0..5`,
+`features`); the next state comes back as `next_<name>` and the service feeds it in on the
+next update.
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from model.capf import CrossModalFusionNetwork
 from model.incremental import LEVELS, IncrementalSpatial, SpatialState
 from model.unimodal import UnimodalNetwork
 
-# Frames before the newest whose features an update recomputes (one per inception block).
-CONTEXT = LEVELS
+STATE_PARTS = ["raw", "guidance0", "guidance1", "guidance2"] + [f"ring{k}" for k in range(LEVELS)] + ["features"]
 
 
 def modalities_of(net: UnimodalNetwork | CrossModalFusionNetwork, modality: str = "depth") -> list[str]:
@@ -33,10 +32,7 @@ def modalities_of(net: UnimodalNetwork | CrossModalFusionNetwork, modality: str 
 
 def state_names(modalities: list[str]) -> list[str]:
     """Flat state input names, in the order the stages take them."""
-    names = []
-    for m in modalities:
-        names += [f"{m}_raw", f"{m}_guidance"] + [f"{m}_tail{k}" for k in range(LEVELS)]
-    return names
+    return [f"{m}_{part}" for m in modalities for part in STATE_PARTS]
 
 
 class FrameStage(nn.Module):
@@ -58,19 +54,20 @@ class FrameStage(nn.Module):
             self.fusion = None
             spatial = {modality: net}
         self.modalities = list(spatial)
-        self.spatial = nn.ModuleDict({m: IncrementalSpatial(n, net.cfg.frp_window) for m, n in spatial.items()})
+        cfg = net.cfg
+        self.spatial = nn.ModuleDict({m: IncrementalSpatial(n, cfg.frames, cfg.frp_window) for m, n in spatial.items()})
         self.size = net.cfg.size
 
     def output_names(self) -> list[str]:
-        feats = [f"features_{m}" for m in self.modalities]
-        return feats + [f"next_{n}" for n in state_names(self.modalities)]
+        windows = [f"window_{m}" for m in self.modalities]
+        return windows + [f"next_{n}" for n in state_names(self.modalities)]
 
     def zero_state(self, batch: int = 1) -> list[torch.Tensor]:
         """The flat state of a stream that has seen nothing."""
         out: list[torch.Tensor] = []
         for m in self.modalities:
             s = self.spatial[m].zero_state(self.size, batch)
-            out += [s.raw, s.guidance, *s.tails]
+            out += [s.raw, *s.guidance, *s.rings, s.features]
         return out
 
     def forward(self, *args: torch.Tensor) -> tuple[torch.Tensor, ...]:
@@ -81,21 +78,21 @@ class FrameStage(nn.Module):
                 flat state (see `state_names`).
 
         Returns:
-            features [B, n+6, D] per modality (stream frames seen-6 .. seen+n-1), then the
+            window features [B, T, D] per modality (the stream's last T frames), then the
             flat next state.
         """
         k = len(self.modalities)
         frames, seen, flat = args[:k], args[k], args[k + 1 :]
-        per = 2 + LEVELS
+        per = len(STATE_PARTS)
         features, next_state = [], []
         for i, m in enumerate(self.modalities):
             s = flat[i * per : (i + 1) * per]
-            state = SpatialState(s[0], s[1], tuple(s[2:]))
+            state = SpatialState(s[0], tuple(s[1:4]), tuple(s[4 : 4 + LEVELS]), s[4 + LEVELS])
             f, new = self.spatial[m](frames[i], state, seen)
             features.append(f)
-            next_state += [new.raw, new.guidance, *new.tails]
+            next_state += [new.raw, *new.guidance, *new.rings, new.features]
         if self.fusion is not None:
-            cross = self.fusion.spatial_interaction(features[0], features[1])  # [B, n+6, D]
+            cross = self.fusion.spatial_interaction(features[0], features[1])  # [B, T, D]
             features = [features[0] + cross, features[1] + cross]
         return (*features, *next_state)
 

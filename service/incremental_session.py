@@ -6,8 +6,9 @@ so the sampled frames move with the window and nothing can be reused. Here the s
 frames are fixed for the whole stream: every `stride` = stream_window / frames raw frames
 (the frame at offset (stride-1)//2 of each group, the same frame the full-window sampling
 picks when the window starts on a group boundary). Each window then costs the frame stage
-on the grid frames that arrived since the last one, plus one window-stage pass over the
-last `frames` cached features.
+on the grid frames that arrived since the last one (its state carries what the earlier
+frames contribute) plus one window-stage pass, and equals the full-window graph on the
+window's T grid frames.
 """
 
 from __future__ import annotations
@@ -53,7 +54,6 @@ class IncrementalStream:
         self.pending_index: list[int] = []  # raw index of each pending grid frame
         self.state = {k: v.copy() for k, v in stages.zero_state.items()}
         self.seen = 0  # grid frames through the frame stage
-        self.features: dict[str, list[np.ndarray]] = {m: [] for m in card.modalities}  # [D] each
         self.raw_count = 0
         self.since_window = 0
         self.restarts = 0
@@ -85,7 +85,6 @@ class IncrementalStream:
         keep = self.card.frames
         for m in self.pending:
             self.pending[m] = self.pending[m][-keep:]
-            self.features[m] = []
         self.pending_index = self.pending_index[-keep:]
         self.state = {k: v.copy() for k, v in self.stages.zero_state.items()}
         self.seen = 0
@@ -103,7 +102,8 @@ class IncrementalStream:
             return FrameWork(feeds, len(self.pending_index))
 
     def absorb(self, work: FrameWork, outputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Take the frame stage's rows for `work`; returns the window-stage feeds [1, T, D].
+        """Take the frame stage's rows for `work`; returns the window-stage feeds [1, T, D]
+        (the spatial features of the window's T grid frames).
 
         Args:
             outputs: one row per output name (no batch axis), as the scheduler gives them.
@@ -112,16 +112,11 @@ class IncrementalStream:
             return self._absorb(work, outputs)
 
     def _absorb(self, work: FrameWork, outputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        n, ctx, t = work.new_frames, self.stages.context, self.card.frames
+        n = work.new_frames
         for name in self.state:
             self.state[name] = outputs[f"next_{name}"][None]
         for m in self.pending:
-            rows = outputs[f"features_{m}"]  # [n + ctx, D]: frames seen-ctx .. seen+n-1
-            redo = min(ctx, self.seen)
-            kept = self.features[m][: len(self.features[m]) - redo]
-            kept.extend(rows[ctx - redo :])
-            self.features[m] = kept[-(t + ctx) :]
             del self.pending[m][:n]
         del self.pending_index[:n]
         self.seen += n
-        return {f"features_{m}": np.stack(f[-t:])[None] for m, f in self.features.items()}
+        return {f"features_{m}": outputs[f"window_{m}"][None] for m in self.pending}

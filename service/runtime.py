@@ -92,7 +92,7 @@ class Runtime:
             feeds = {m: np.zeros((1, new, card.height, card.width, 3), np.uint8) for m in card.modalities}
             out = stages.frame.run({**feeds, "seen": np.full(1, card.frames + 1 - new, np.int64), **state})
             state = {n: out[f"next_{n}"] for n in stages.state_names}
-            features = features or {f"features_{m}": out[f"features_{m}"][:, -card.frames :] for m in card.modalities}
+            features = features or {f"features_{m}": out[f"window_{m}"] for m in card.modalities}
         stages.window.run(features)
 
     def new_stream(

@@ -2,8 +2,9 @@
 `x.window.onnx` next to `x.onnx`), loaded when both are there and match the full model.
 
 The frame stage takes new frames per modality, `seen` (frames the stream processed
-before) and the stream's state, and gives per-frame features plus the next state; the
-window stage takes the last T features and gives the same outputs as the full model.
+before) and the stream's state, and gives the spatial features of the stream's newest
+window (`window_<modality>` [B, T, D]) plus the next state; the window stage takes those
+(`features_<modality>`) and gives the same outputs as the full model on that window.
 """
 
 from __future__ import annotations
@@ -60,14 +61,12 @@ class Stages:
     Attributes:
         frame, window: the two sessions.
         state_names: the frame stage's state inputs (outputs are `next_<name>`).
-        context: features before the newest frames an update recomputes.
         zero_state: the state of an empty stream, batch 1.
     """
 
     frame: StageRunner
     window: StageRunner
     state_names: list[str]
-    context: int
     zero_state: dict[str, np.ndarray]
 
     @property
@@ -98,4 +97,4 @@ def load_stages(model: str | Path, card: ModelCard, options: SessionOptions) -> 
         raise ModelCardError(f"{frame_path}: state inputs/outputs missing: {missing or 'none declared'}")
     zero = {n: _zeros(frame.inputs[n]) for n in names}
     log.info("incremental stages %s, %s", frame_path.name, window_path.name)
-    return Stages(frame, window, names, int(frame.meta.get("context", "6")), zero)
+    return Stages(frame, window, names, zero)

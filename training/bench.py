@@ -39,6 +39,10 @@ class ModelRow:
     def ratio(self) -> float:
         return self.eager_ms / self.onnx_ms
 
+    def peak_fraction(self, peak_gflops: float) -> float:
+        """Achieved GFLOP/s of the onnxruntime window over the machine's MatMul peak."""
+        return self.gflops_rgbd / (self.onnx_ms / 1000) / peak_gflops
+
 
 def _median_ms(fn: Callable[[], object], repeats: int, warmup: int = 1) -> float:
     for _ in range(warmup):
@@ -94,7 +98,7 @@ def bench_profile(profile: str, repeats: int, threads: int, workdir: Path) -> Mo
     return ModelRow(profile, cfg.frames, cfg.size, _params(uni), _params(net), gflops, eager, onnx_ms)
 
 
-def render(rows: list[ModelRow], command: str, threads: int, repeats: int) -> str:
+def render(rows: list[ModelRow], command: str, threads: int, repeats: int, peak: float) -> str:
     lines = [
         "## Model: parameters, GFLOPs and CPU latency per RGB-D window",
         "",
@@ -103,28 +107,34 @@ def render(rows: list[ModelRow], command: str, threads: int, repeats: int) -> st
         f"Threads: {threads} (PyTorch and onnxruntime); batch 1; median of {repeats} runs after one "
         "warm-up; uint8 frames in, logits out (normalisation and FRP guidance included).  ",
         "GFLOPs count a multiply-add as 2 FLOPs (torch.utils.flop_counter); the paper's "
-        '"GFLOP" figures count multiply-adds, i.e. half these numbers.',
+        '"GFLOP" figures count multiply-adds, i.e. half these numbers.  ',
+        f"Machine peak: {peak:.1f} GFLOP/s, a 2048 x 2048 x 2048 float32 MatMul through onnxruntime with the "
+        "same threads (median of 5); fraction of peak = (GFLOPs / window) / (onnxruntime seconds / window) / peak.",
         "",
         "| profile | window | params unimodal (M) | params RGB-D (M) | GFLOPs / RGB-D window "
-        "| eager PyTorch (ms) | onnxruntime (ms) | eager / onnxruntime |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| eager PyTorch (ms) | onnxruntime (ms) | eager / onnxruntime | fraction of peak |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         lines.append(
             f"| {r.profile} | {r.frames} x {r.size}px | {r.params_unimodal_m:.2f} | {r.params_rgbd_m:.2f} "
-            f"| {r.gflops_rgbd:.2f} | {r.eager_ms:.1f} | {r.onnx_ms:.1f} | {r.ratio:.2f} |"
+            f"| {r.gflops_rgbd:.2f} | {r.eager_ms:.1f} | {r.onnx_ms:.1f} | {r.ratio:.2f} "
+            f"| {r.peak_fraction(peak):.1%} |"
         )
     return "\n".join(lines) + "\n"
 
 
 def run_model_bench(profiles: list[str], out: Path, repeats: int, threads: int) -> list[ModelRow]:
     """Measure every profile, print a table and rewrite the model section of `out`."""
+    from training.bench_peak import matmul_peak_gflops
+
+    peak = matmul_peak_gflops(threads)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for profile in tqdm(profiles, desc="profiles", unit="profile"):
             rows.append(bench_profile(profile, repeats, threads, Path(tmp)))
     table = Table(title="RGB-D window, batch 1")
-    for col in ("profile", "params (M)", "GFLOPs", "eager ms", "onnxruntime ms", "ratio"):
+    for col in ("profile", "params (M)", "GFLOPs", "eager ms", "onnxruntime ms", "ratio", "of peak"):
         table.add_column(col)
     for r in rows:
         table.add_row(
@@ -134,8 +144,9 @@ def run_model_bench(profiles: list[str], out: Path, repeats: int, threads: int) 
             f"{r.eager_ms:.1f}",
             f"{r.onnx_ms:.1f}",
             f"{r.ratio:.2f}",
+            f"{r.peak_fraction(peak):.1%}",
         )
     Console().print(table)
     command = f"gesture bench --profiles {','.join(profiles)} --repeats {repeats} --threads {threads}"
-    write_section(out, "model", render(rows, command, threads, repeats))
+    write_section(out, "model", render(rows, command, threads, repeats, peak))
     return rows

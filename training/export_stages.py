@@ -1,8 +1,8 @@
 """Export the two incremental-streaming stages next to a full-window ONNX model.
 
-`model.onnx` gets `model.frame.onnx` (new frames + stream state -> per-frame features and
-the next state) and `model.window.onnx` (T features -> logits). Both carry the full model
-card plus `stage`, `context` and `state` keys; the service uses them when both are present
+`model.onnx` gets `model.frame.onnx` (new frames + stream state -> the spatial features of
+the stream's newest window and the next state) and `model.window.onnx` (T features ->
+logits). Both carry the full model card plus `stage` and `state` keys; the service uses them when both are present
 and their card matches the full model's, and full windows otherwise.
 
 Nothing is written unless (1) onnxruntime agrees with PyTorch on each stage, for several
@@ -24,7 +24,7 @@ import onnx
 import torch
 
 from model.capf import CrossModalFusionNetwork
-from model.stages import CONTEXT, FrameStage, WindowStage, state_names
+from model.stages import FrameStage, WindowStage, state_names
 from model.unimodal import UnimodalNetwork
 from service.model_card import ModelCard
 from training.export import OPSET, ParityError
@@ -39,8 +39,15 @@ def stage_paths(out: Path) -> tuple[Path, Path]:
 
 
 def supports_stages(net: UnimodalNetwork | CrossModalFusionNetwork) -> bool:
-    """False for the official CAPF layout, whose spatial interaction mixes frames."""
-    return not (isinstance(net, CrossModalFusionNetwork) and net.cfg.fusion.layout != "per_frame")
+    """False for the official CAPF layout (its spatial interaction mixes frames) and for
+    windows too short for the incremental left edge."""
+    if isinstance(net, CrossModalFusionNetwork) and net.cfg.fusion.layout != "per_frame":
+        return False
+    try:
+        FrameStage(net)
+    except ValueError:
+        return False
+    return True
 
 
 def _save(program: torch.onnx.ONNXProgram, card: ModelCard, extra: dict[str, str], path: Path) -> None:
@@ -132,11 +139,11 @@ def export_stages(
     states = state_names(mods)
     frame_inputs = [*mods, "seen", *states]
     frame_outputs = frame.output_names()
-    feature_names = [f"features_{m}" for m in mods]
+    feature_names = [f"features_{m}" for m in mods]  # window-stage inputs
     batch = torch.export.Dim("batch", min=1, max=1024)
     new = torch.export.Dim("new_frames", min=1, max=4096)
     frame_dynamic = [{0: batch, 1: new} for _ in mods] + [{0: batch}] + [{0: batch} for _ in states]
-    extra = {"context": str(CONTEXT), "state": json.dumps(states)}
+    extra = {"state": json.dumps(states)}
     frame_path, window_path = stage_paths(out)
     t = card.frames
     with tempfile.TemporaryDirectory(dir=Path(out).parent) as tmp:
@@ -150,7 +157,7 @@ def export_stages(
         )
         with torch.no_grad():
             feats = frame(*_frame_args(frame, card, 2, t, seed=1, random_state=False))[: len(mods)]
-        window_args = tuple(f[:, -t:] for f in feats)
+        window_args = tuple(feats)
         _save(
             _export(window, window_args, feature_names, list(card.outputs), [{0: batch} for _ in mods]),
             card,
@@ -182,7 +189,7 @@ def _composed_error(net: torch.nn.Module, frame: FrameStage, window: WindowStage
     with torch.no_grad():
         ref = full(*args[:k])
         feats = frame(*args)[:k]
-        got = window(*(f[:, -card.frames :] for f in feats))
+        got = window(*feats)
     ref = ref if isinstance(ref, tuple) else (ref,)
     got = got if isinstance(got, tuple) else (got,)
     return max(_max_rel(g.numpy(), r.numpy()) for g, r in zip(got, ref))
