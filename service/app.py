@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 import time
@@ -18,7 +17,8 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from service.errors import ClientError, PayloadTooLarge, Unauthorized
+from service.auth import authorize
+from service.errors import ClientError, PayloadTooLarge
 from service.live import build_feeds
 from service.metrics import Metrics
 from service.routes_live import router as live_router
@@ -50,14 +50,6 @@ def configure_logging(level: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     root.propagate = False
-
-
-def check_api_key(settings: Settings, supplied: str | None) -> None:
-    """Constant-time comparison; no key configured means open access."""
-    if settings.api_key is None:
-        return
-    if supplied is None or not hmac.compare_digest(supplied.encode(), settings.api_key.encode()):
-        raise Unauthorized("missing or wrong API key (X-API-Key header or api_key query parameter)")
 
 
 class BodyLimit:
@@ -204,7 +196,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def status(request: Request) -> dict[str, Any]:
         """A few live numbers for the web page: readiness, windows and inference time so far,
         active streams, queue depth and live feeds."""
-        check_api_key(settings, request.headers.get("x-api-key") or request.query_params.get("api_key"))
+        authorize(request)
         stats = runtime.scheduler.stats if runtime.scheduler is not None else None
         return {
             "ready": runtime.ready,
@@ -233,4 +225,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-__all__ = ["check_api_key", "create_app"]
+__all__ = ["create_app"]

@@ -34,6 +34,7 @@ import httpx
 import numpy as np
 from websockets.asyncio.client import ClientConnection, connect
 
+from service import events
 from service.frame_codec import encode_depth, encode_rgb, pack_frame
 
 VIDEO_FIELDS = {".npz": "clip", ".bag": "clip", ".db3": "clip"}
@@ -55,15 +56,10 @@ class LabelScore:
 
 
 @dataclass(frozen=True)
-class GestureEvent:
-    """One detected gesture (frames are stream or clip frame indices)."""
+class GestureEvent(events.GestureEvent):
+    """One detected gesture as the server reports it (frames are stream or clip frame
+    indices), with the server's latency for live streams."""
 
-    label: str
-    label_id: int
-    start_frame: int
-    end_frame: int
-    confidence: float
-    fired_at_frame: int
     latency_ms: float | None = None
 
 

@@ -33,9 +33,10 @@ class FrameWork:
 
 
 class IncrementalStream:
-    """Feed frames in order; every `hop` frames (once `frames` grid frames were seen) it
-    returns a due `Window`. Run it with `frame_work` -> frame stage -> `absorb` -> window
-    stage (`Runtime.submit_window` does), one at a time per stream.
+    """Feed frames in order; every `hop` frames it returns a due `Window` (a `warmup` one,
+    frame stage only, until `frames` grid frames were seen). Run it with `frame_work` ->
+    frame stage -> `absorb` -> window stage (`Runtime.submit_window` does), one at a time
+    per stream.
 
     Grid frames stay pending until `absorb`: a window the caller skips costs nothing and its
     frames go into the next update.
@@ -71,13 +72,13 @@ class IncrementalStream:
                 self.pending_index.append(index)
             self.raw_count += 1
             self.since_window += 1
-            have = self.seen + len(self.pending_index)
-            if have < self.card.frames or self.since_window < self.hop or not self.pending_index:
+            if self.since_window < self.hop or not self.pending_index:
                 return None
             self.since_window = 0
+            warmup = self.seen + len(self.pending_index) < self.card.frames
             last_grid = self.pending_index[-1]
         first = last_grid - self.stride * (self.card.frames - 1) - self.offset
-        return Window({}, max(first, 0), index)
+        return Window({}, max(first, 0), index, warmup=warmup)
 
     def _restart(self) -> None:
         """More than a window of frames waited (the server fell behind): start the state

@@ -179,18 +179,23 @@ class LiveFeed:
             if window is None:
                 continue
             if self._in_flight:
-                self.counts["skipped"] += 1
-                self.metrics.windows_skipped.inc()
+                self._skip(window)
                 continue
             try:
                 future = self.runtime.submit_window(session, window)
             except Overloaded:
-                self.counts["skipped"] += 1
-                self.metrics.windows_skipped.inc()
+                self._skip(window)
                 continue
             self._in_flight = True
             received = time.perf_counter()
             future.add_done_callback(lambda f, w=window, s=session, t=received: self._classified(f, w, s, t))
+
+    def _skip(self, window: Window) -> None:
+        """Count a window that came due while the previous one was still running (a
+        warm-up update's frames simply wait for the next one)."""
+        if not window.warmup:
+            self.counts["skipped"] += 1
+            self.metrics.windows_skipped.inc()
 
     def _classified(
         self, future: Any, window: Window, session: StreamSession | IncrementalStream, received: float
@@ -199,11 +204,12 @@ class LiveFeed:
         try:
             out = future.result()
         except Overloaded:
-            self.counts["skipped"] += 1
-            self.metrics.windows_skipped.inc()
+            self._skip(window)
             return
         except Exception as exc:
             self.publish({"type": "error", "error": "inference_failed", "detail": str(exc)})
+            return
+        if window.warmup:
             return
         card = self.runtime.model.card  # type: ignore[union-attr]
         self.counts["windows"] += 1

@@ -9,6 +9,7 @@ import json
 
 from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
 
+from service.auth import authorize
 from service.errors import ClientError, NotFound
 
 router = APIRouter()
@@ -18,9 +19,7 @@ POLICY_VIOLATION = 1008
 @router.get("/v1/live", tags=["live"])
 async def list_feeds(request: Request) -> dict:
     """The live feeds this server runs, with their counters."""
-    from service.app import check_api_key
-
-    check_api_key(request.app.state.settings, request.headers.get("x-api-key") or request.query_params.get("api_key"))
+    authorize(request)
     return {"feeds": [feed.status() for feed in request.app.state.feeds.values()]}
 
 
@@ -28,12 +27,10 @@ async def list_feeds(request: Request) -> dict:
 async def subscribe(ws: WebSocket, name: str) -> None:
     """Subscribe to a feed: a `hello` message (status, labels), then `preview`,
     `prediction`, `gesture`, `status` and `error` messages as the feed produces them."""
-    from service.app import check_api_key
-
     app = ws.app
     await ws.accept()
     try:
-        check_api_key(app.state.settings, ws.headers.get("x-api-key") or ws.query_params.get("api_key"))
+        authorize(ws)
         feed = app.state.feeds.get(name)
         if feed is None:
             known = ", ".join(app.state.feeds) or "none (start the server with --camera or --demo-stream)"

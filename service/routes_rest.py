@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from service.auth import authorize
 from service.classify import classify_clip
 from service.decode import DecodedClip, Limits, check_clip, decode_npz, decode_recording, decode_video
 from service.errors import ClientError, InvalidClip, NotReady, UndecodableInput, UnsupportedMedia
@@ -23,9 +24,7 @@ def _limits(request: Request) -> Limits:
 
 
 def _auth(request: Request) -> None:
-    from service.app import check_api_key
-
-    check_api_key(request.app.state.settings, request.headers.get("x-api-key") or request.query_params.get("api_key"))
+    authorize(request)
 
 
 def _ready(request: Request) -> Any:
@@ -59,6 +58,7 @@ async def models(request: Request) -> dict[str, Any]:
                 "profile": card.profile,
                 "source": card.source,
                 "providers": runtime.model.providers,
+                "incremental": runtime.stages is not None,
             }
         ]
     }

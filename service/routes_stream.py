@@ -20,6 +20,7 @@ import numpy as np
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 
+from service.auth import authorize
 from service.errors import ClientError, NotReady, Overloaded, TooManyStreams
 from service.frame_codec import FrameError, unpack_frame
 from service.incremental_session import IncrementalStream
@@ -121,17 +122,21 @@ class Connection:
         try:
             future = self.runtime.submit_window(session, window)
         except Overloaded:
-            self.counts["skipped"] += 1
-            self.metrics.windows_skipped.inc()
+            if not window.warmup:
+                self.counts["skipped"] += 1
+                self.metrics.windows_skipped.inc()
             return
         try:
             out = await asyncio.wrap_future(future, loop=loop)
         except Overloaded:  # the window stage's queue was full
-            self.counts["skipped"] += 1
-            self.metrics.windows_skipped.inc()
+            if not window.warmup:
+                self.counts["skipped"] += 1
+                self.metrics.windows_skipped.inc()
             return
         except Exception as exc:  # a failed batch: report, keep streaming
             self.send({"type": "error", "error": "inference_failed", "detail": str(exc)})
+            return
+        if window.warmup:
             return
         latency = time.perf_counter() - received
         self.latencies.append(latency)
@@ -149,11 +154,9 @@ class Connection:
 async def stream(ws: WebSocket) -> None:
     app = ws.app
     settings, runtime, metrics = app.state.settings, app.state.runtime, app.state.metrics
-    from service.app import check_api_key
-
     await ws.accept()
     try:
-        check_api_key(settings, ws.headers.get("x-api-key") or ws.query_params.get("api_key"))
+        authorize(ws)
     except ClientError as exc:
         await ws.send_text(json.dumps({"type": "error", **exc.to_json()}))
         await ws.close(code=POLICY_VIOLATION)
@@ -261,8 +264,9 @@ async def _serve(ws: WebSocket, conn: Connection, runtime: Any, metrics: Any) ->
         window = await run_in_threadpool(session.push, frame.index, frame.rgb, frame.depth)
         if window is not None:
             if conn.in_flight is not None and not conn.in_flight.done():
-                conn.counts["skipped"] += 1
-                metrics.windows_skipped.inc()
+                if not window.warmup:  # a warm-up's frames simply wait for the next update
+                    conn.counts["skipped"] += 1
+                    metrics.windows_skipped.inc()
             else:
                 conn.in_flight = asyncio.create_task(conn.classify(session, window, received))
         if received - last_stats >= STATS_EVERY_S:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import os
 import time
 from concurrent.futures import Future
 
@@ -52,10 +54,15 @@ class Runtime:
         self.model = model
         self.scheduler = self._scheduler(model.run)
         if s.incremental:
-            self.stages = load_stages(s.model, card, options)
+            # The stages run many small operators: one intra-op thread each, and several
+            # frame-stage workers, beat one multi-threaded call at a time (whose idle pool
+            # threads spin and compete with the other session's on small machines).
+            stage_options = dataclasses.replace(options, threads=s.stage_threads)
+            self.stages = load_stages(s.model, card, stage_options)
         if self.stages is not None:
             self._warm_stages(self.stages)
-            self.frame_scheduler = self._scheduler(self.stages.frame.run)
+            workers = s.stage_workers or max(1, (os.cpu_count() or 1) // s.stage_threads)
+            self.frame_scheduler = self._scheduler(self.stages.frame.run, workers)
             self.window_scheduler = self._scheduler(self.stages.window.run)
         self.warmup_seconds = time.perf_counter() - t0
         self.metrics.model_info.info(
@@ -73,7 +80,7 @@ class Runtime:
         self.metrics.ready.set(1)
         log.info("model ready in %.2fs on %s", self.warmup_seconds, model.providers)
 
-    def _scheduler(self, run: object) -> InferenceScheduler:
+    def _scheduler(self, run: object, workers: int = 1) -> InferenceScheduler:
         s = self.settings
         return InferenceScheduler(
             run,  # type: ignore[arg-type]
@@ -81,6 +88,7 @@ class Runtime:
             timeout=s.batch_timeout_ms / 1000,
             queue_size=s.queue_size,
             on_batch=self._on_batch,
+            workers=workers,
         )
 
     def _warm_stages(self, stages: Stages) -> None:
@@ -107,7 +115,8 @@ class Runtime:
         return StreamSession(card, hop, window, params)
 
     def submit_window(self, session: StreamSession | IncrementalStream, window: Window) -> Future:
-        """Queue one stream window; the future resolves to {output name: [K] row}.
+        """Queue one stream window; the future resolves to {output name: [K] row} ({} for a
+        warm-up update of an incremental stream).
 
         Raises:
             Overloaded: a queue is full (the window is skipped; an incremental stream keeps
@@ -123,6 +132,9 @@ class Runtime:
         def frame_done(done: Future) -> None:
             try:
                 feeds = session.absorb(work, done.result())
+                if window.warmup:  # not a full window yet: nothing to classify
+                    result.set_result({})
+                    return
                 second = self.window_scheduler.submit(feeds)  # type: ignore[union-attr]
             except BaseException as exc:  # a failed batch or a full queue: report it
                 result.set_exception(exc)

@@ -48,6 +48,8 @@ class InferenceScheduler:
         timeout: seconds a batch waits to fill once its first request arrived.
         queue_size: pending requests before `submit` raises Overloaded.
         on_batch: called with (batch size, seconds of inference, seconds queued per request).
+        workers: threads taking batches off the queue; more than one runs batches concurrently
+            (onnxruntime sessions are safe to call from several threads).
     """
 
     def __init__(
@@ -57,6 +59,7 @@ class InferenceScheduler:
         timeout: float = 0.005,
         queue_size: int = 64,
         on_batch: Callable[[int, float, list[float]], None] | None = None,
+        workers: int = 1,
     ) -> None:
         self._run = run
         self.max_batch = max_batch
@@ -64,9 +67,13 @@ class InferenceScheduler:
         self._queue: queue.Queue[_Request | None] = queue.Queue(maxsize=queue_size)
         self._on_batch = on_batch
         self.stats = BatchStats()
-        self._thread = threading.Thread(target=self._loop, name="inference", daemon=True)
+        self._stats_lock = threading.Lock()
         self._stopped = threading.Event()
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._loop, name=f"inference-{i}", daemon=True) for i in range(max(1, workers))
+        ]
+        for thread in self._threads:
+            thread.start()
 
     @property
     def depth(self) -> int:
@@ -92,8 +99,10 @@ class InferenceScheduler:
         """Stop the worker after the requests already queued."""
         if not self._stopped.is_set():
             self._stopped.set()
-            self._queue.put(None)
-            self._thread.join(timeout=30)
+            for _ in self._threads:
+                self._queue.put(None)
+            for thread in self._threads:
+                thread.join(timeout=30)
 
     def _collect(self, first: _Request) -> tuple[list[_Request], bool]:
         batch = [first]
@@ -131,10 +140,11 @@ class InferenceScheduler:
                     r.future.set_exception(exc)
             return
         seconds = time.perf_counter() - started
-        self.stats.batches += 1
-        self.stats.requests += len(batch)
-        self.stats.last_batch_size = len(batch)
-        self.stats.inference_seconds += seconds
+        with self._stats_lock:
+            self.stats.batches += 1
+            self.stats.requests += len(batch)
+            self.stats.last_batch_size = len(batch)
+            self.stats.inference_seconds += seconds
         if self._on_batch is not None:
             self._on_batch(len(batch), seconds, [started - r.enqueued for r in batch])
         for i, r in enumerate(batch):

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
         description="Stream with the per-frame and per-window stages when the model has them "
         "(x.frame.onnx and x.window.onnx next to x.onnx); false: always full windows.",
     )
+    stage_threads: int = Field(1, ge=1, description="Intra-op threads of each incremental stage session.")
+    stage_workers: int = Field(0, ge=0, description="Frame-stage batches run at once (0: CPU cores / stage_threads).")
     max_upload_bytes: int = Field(200 * 1024 * 1024, ge=1024)
     max_frames: int = Field(3600, ge=1, description="Most frames per uploaded clip.")
     max_pixels: int = Field(1920 * 1080, ge=1, description="Most pixels per frame.")

@@ -29,11 +29,14 @@ def prepare_frame(card: ModelCard, rgb: np.ndarray | None, depth: np.ndarray | N
 @dataclass(frozen=True)
 class Window:
     """Model inputs {modality: uint8 [1, T, H, W, 3]} of frames start..end (inclusive); for
-    an incremental stream, empty: its frame stage takes the pending frames when it runs."""
+    an incremental stream, empty: its frame stage takes the pending frames when it runs.
+    `warmup`: an incremental stream's update before its first full window (frame stage
+    only, no prediction), so that the first window costs no more than later ones."""
 
     inputs: dict[str, np.ndarray]
     start_frame: int
     end_frame: int
+    warmup: bool = False
 
 
 class StreamSession:

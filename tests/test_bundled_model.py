@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 
 import numpy as np
 import pytest
 
 from service.settings import default_model_path
-from tests.server_utils import ROOT
+from tests.server_utils import GESTURE, ROOT
 from training.synth import CLASS_NAMES, key_rng, render_clip, write_npz_clips
 
-GESTURE = [sys.executable, "-m", "training.cli"]
 pytestmark = pytest.mark.skipif(not default_model_path().is_file(), reason="bundled model not built")
 
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
-import time
 
 import httpx
 import numpy as np
 import pytest
 
-from tests.server_utils import ROOT, free_port
+from tests.server_utils import ROOT, free_port, wait_ready
 from training.synth import CLASS_NAMES, key_rng, render_clip
 
 SCRIPT = ROOT / "deploy" / "build-local.sh"
@@ -61,15 +60,7 @@ def test_cpu_image_serves_the_bundled_model(image):
     assert run.returncode == 0, run.stderr
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 180
-        while time.time() < deadline:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(1)
-        else:
+        if not wait_ready(url, 180):
             logs = subprocess.run([str(SCRIPT), "podman", "logs", f"gesture-{port}"], capture_output=True, text=True)
             pytest.fail(f"the container never became ready: {logs.stdout[-2000:]}{logs.stderr[-2000:]}")
         clip = render_clip(2, key_rng(6060, 2), size=128)

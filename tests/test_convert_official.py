@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,12 +16,11 @@ from model import build_model, get_profile
 from model.inference import FusionClassifier, UnimodalClassifier
 from model.official import infer_config, load_official_weights
 from tests.golden_weights import golden_state_dict
-
-GESTURE = [sys.executable, "-m", "training.cli"]
+from tests.server_utils import run_gesture
 
 
 def gesture(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*GESTURE, *map(str, args)], capture_output=True, text=True, timeout=900)
+    return run_gesture(*args, timeout=900)
 
 
 def _save_official(state: dict, path: Path) -> Path:

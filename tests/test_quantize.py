@@ -4,18 +4,15 @@ static (calibrated QDQ) is produced with its card; both serve through the same c
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import onnx
 import pytest
 
 from service.model_card import read_model_card
 from service.settings import default_model_path
-from tests.server_utils import ROOT
+from tests.server_utils import GESTURE, ROOT
 from tests.tiny_models import export_tiny
 from training.evaluate import evaluate
-
-GESTURE = [sys.executable, "-m", "training.cli"]
 
 
 def _quantize(model, out, *extra: str) -> subprocess.CompletedProcess:

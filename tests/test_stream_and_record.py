@@ -7,19 +7,16 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
-import sys
 import time
 
 import numpy as np
 import pytest
 
 from service.client import GestureAPIError, GestureClient, GestureEvent, Prediction, StreamClient, StreamStats
-from tests.server_utils import ROOT, free_port, running_server
+from tests.server_utils import GESTURE, ROOT, free_port, running_server
 from tests.tiny_models import export_tiny
 from training.synth import CLASS_NAMES, key_rng, render_clip, render_stream
 from training.synth.realsense_writer import write_recording
-
-GESTURE = [sys.executable, "-m", "training.cli"]
 
 
 @pytest.fixture(scope="module")

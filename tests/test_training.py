@@ -175,6 +175,8 @@ def test_export_and_evaluate_through_the_cli(synth_small, tmp_path):
         [*gesture, "export", str(run / "best.pt"), "--out", str(onnx_path)], capture_output=True, text=True, timeout=600
     )
     assert res.returncode == 0, res.stderr
+    # `gesture export` writes the incremental stages next to the full graph by default.
+    assert onnx_path.with_suffix(".frame.onnx").is_file() and onnx_path.with_suffix(".window.onnx").is_file()
     results = {}
     for model in (run / "best.pt", onnx_path):
         res = subprocess.run(

@@ -243,7 +243,7 @@ def render(hops: list[HopRow], agreement: AgreementRow | None, command: str, thr
     for r in hops:
         lines.append(
             f"| {r.profile} | {STREAM_WINDOW[r.profile]} | {r.stride} | {r.hop} | {r.new_frames:.2f} "
-            f"| {r.full_gflops:.2f} | {r.hop_gflops:.2f} | {r.work_ratio:.1f}x | {r.full_ms:.1f} | {r.hop_ms:.1f} "
+            f"| {r.full_gflops:.3g} | {r.hop_gflops:.3g} | {r.work_ratio:.1f}x | {r.full_ms:.1f} | {r.hop_ms:.1f} "
             f"| {r.time_ratio:.1f}x |"
         )
     if agreement is not None:

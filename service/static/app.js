@@ -89,6 +89,7 @@ async function loadModel() {
   addFact(info, "modalities", m.modalities.join(" + "));
   addFact(info, "window", `${m.frames} frames of ${m.width}×${m.height} sampled from ${m.stream_window} (streams)`);
   addFact(info, "execution providers", (m.providers || []).join(", "));
+  addFact(info, "streaming", m.incremental ? "incremental (per-frame + per-window stages)" : "full windows");
   addFact(info, "source", m.source || "");
   addFact(info, `labels (${m.labels.length})`, m.labels.join(", "));
   updateWebcamNote();
