@@ -188,8 +188,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/metrics", tags=["health"])
     async def prometheus() -> Response:
         """Prometheus metrics."""
-        if runtime.scheduler is not None:
-            metrics.queue_depth.set(runtime.scheduler.depth)
+        metrics.queue_depth.set(runtime.queue_depth)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/v1/status", tags=["health"])
@@ -197,17 +196,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """A few live numbers for the web page: readiness, windows and inference time so far,
         active streams, queue depth and live feeds."""
         authorize(request)
-        stats = runtime.scheduler.stats if runtime.scheduler is not None else None
+        windows, batches, seconds = runtime.totals()
         return {
             "ready": runtime.ready,
             "uptime_s": round(time.monotonic() - started_at, 1),
-            "windows_total": stats.requests if stats else 0,
-            "batches_total": stats.batches if stats else 0,
-            "inference_ms_mean": round(1000 * stats.inference_seconds / stats.batches, 2)
-            if stats and stats.batches
-            else None,
+            "windows_total": windows,
+            "batches_total": batches,
+            "inference_ms_mean": round(1000 * seconds / batches, 2) if batches else None,
             "active_streams": app.state.streams,
-            "queue_depth": runtime.scheduler.depth if runtime.scheduler is not None else 0,
+            "queue_depth": runtime.queue_depth,
             "live_feeds": [feed.status() for feed in app.state.feeds.values()],
         }
 

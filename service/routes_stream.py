@@ -114,7 +114,7 @@ class Connection:
             "reason": reason,
             **self.counts,
             "latency_ms_p50": round(float(np.percentile(lat, 50)) * 1000, 2) if lat else None,
-            "queue_depth": self.runtime.scheduler.depth if self.runtime.scheduler else 0,
+            "queue_depth": self.runtime.queue_depth,
         }
 
     async def classify(self, session: StreamSession | IncrementalStream, window: Window, received: float) -> None:

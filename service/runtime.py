@@ -144,19 +144,37 @@ class Runtime:
         first.add_done_callback(frame_done)
         return result
 
+    @property
+    def schedulers(self) -> list[InferenceScheduler]:
+        """Every scheduler running: the full model's, and the two stages' when streaming incrementally."""
+        return [s for s in (self.scheduler, self.frame_scheduler, self.window_scheduler) if s is not None]
+
+    @property
+    def queue_depth(self) -> int:
+        """Requests waiting in every scheduler."""
+        return sum(s.depth for s in self.schedulers)
+
+    def totals(self) -> tuple[int, int, float]:
+        """(windows classified, inference batches, seconds of inference) so far: windows count
+        full-model requests and window-stage requests (an incremental window's frame-stage
+        batch is counted as a batch, not as another window)."""
+        windows = sum(s.stats.requests for s in (self.scheduler, self.window_scheduler) if s is not None)
+        batches = sum(s.stats.batches for s in self.schedulers)
+        seconds = sum(s.stats.inference_seconds for s in self.schedulers)
+        return windows, batches, seconds
+
     def _on_batch(self, size: int, seconds: float, waits: list[float]) -> None:
         self.metrics.batch_size.observe(size)
         self.metrics.inference_latency.observe(seconds)
         for w in waits:
             self.metrics.queue_wait.observe(w)
-        if self.scheduler is not None:
-            self.metrics.queue_depth.set(self.scheduler.depth)
+        self.metrics.queue_depth.set(self.queue_depth)
 
     def predict(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         """Blocking: one window's inputs -> logits [1, K] (through the batching scheduler)."""
         assert self.scheduler is not None and self.model is not None
         future = self.scheduler.submit(inputs)
-        self.metrics.queue_depth.set(self.scheduler.depth)
+        self.metrics.queue_depth.set(self.queue_depth)
         out = future.result(timeout=120)
         return out[self.model.card.outputs[0]][None]
 

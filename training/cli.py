@@ -436,7 +436,7 @@ def bench(
     windows: int = typer.Option(16, min=1, help="batching: windows each stream submits."),
     hop: int = typer.Option(4, min=1, help="incremental: frames per hop."),
     capacity_streams: str = typer.Option(
-        "1,2,3,4,6,8,10,12,16", help="capacity: stream counts to try, in order (stops at the first skipping >= 1 %)."
+        "1,2,3,4,5,6,8,10,12,16", help="capacity: stream counts to try, in order (stops at the first skipping >= 1 %)."
     ),
     seconds: float = typer.Option(10.0, min=1.0, help="capacity: seconds each trial streams."),
     size: int = typer.Option(128, min=32, help="capacity: frame size the clients send."),
