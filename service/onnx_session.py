@@ -31,12 +31,16 @@ class SessionOptions:
         threads: intra-op threads (0 = onnxruntime's default).
         trt_fp16: let TensorRT use fp16 kernels.
         trt_cache_dir: where TensorRT keeps built engines across restarts (None: no cache).
+        spin: let idle intra-op threads spin for the next run (onnxruntime's default); off
+            when several sessions take turns on few cores, where spinning threads of one
+            session slow the other.
     """
 
     providers: tuple[str, ...] = PREFERENCE
     threads: int = 0
     trt_fp16: bool = True
     trt_cache_dir: str | None = None
+    spin: bool = True
 
 
 def _provider_list(options: SessionOptions) -> list[str | tuple[str, dict[str, str]]]:
@@ -73,6 +77,8 @@ def session_for(path: str, options: SessionOptions) -> ort.InferenceSession:
     if options.threads:
         so.intra_op_num_threads = options.threads
         so.inter_op_num_threads = 1
+    if not options.spin:
+        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
         return ort.InferenceSession(path, so, providers=_provider_list(options))
     except Exception as exc:  # onnxruntime's own error types

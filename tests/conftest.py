@@ -36,3 +36,12 @@ def network_golden() -> dict:
 @pytest.fixture(scope="session")
 def frp_golden() -> dict:
     return json.loads((GOLDEN / "frp_guidance_golden.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def staged_tiny(tmp_path_factory) -> Path:
+    """An untrained tiny RGB-D model with its incremental stages (stream window 16 = 2 x T),
+    exported once per test session (stage export takes tens of seconds)."""
+    from tests.tiny_models import export_tiny
+
+    return export_tiny(tmp_path_factory.mktemp("staged") / "tiny.onnx", stream_window=16, stages=True)

@@ -28,7 +28,6 @@ from service.settings import Settings
 from service.stage_models import load_stages
 from tests.server_utils import running_server
 from tests.test_service import _drain, _frames_of, _start
-from tests.tiny_models import export_tiny
 from training.synth import key_rng, render_stream
 
 T = 8  # tiny profile frames
@@ -106,8 +105,8 @@ def test_windows_too_short_for_the_left_edge_are_refused():
 
 
 @pytest.fixture(scope="module")
-def staged_model(tmp_path_factory):
-    return export_tiny(tmp_path_factory.mktemp("staged") / "tiny.onnx", stream_window=WINDOW, stages=True)
+def staged_model(staged_tiny):
+    return staged_tiny  # conftest: tiny RGB-D with stages, stream window 16 = WINDOW
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 import tempfile
 import time
@@ -139,7 +140,9 @@ def bench_hop(profile: str, hop: int, repeats: int, threads: int, workdir: Path)
     export_stages(net, read_model_card(str(path))[0], path)
     options = SessionOptions(providers=("CPUExecutionProvider",), threads=threads)
     model = OnnxModel(path, options)
-    stages = load_stages(path, model.card, options)
+    # The two stage sessions take turns: without spinning, neither's idle pool threads
+    # compete with the other's run (the service gives each stage one thread instead).
+    stages = load_stages(path, model.card, dataclasses.replace(options, spin=False))
     assert stages is not None
     full_feeds = {"rgb": full_in[0].numpy(), "depth": full_in[1].numpy()}
     full_ms = _median_ms(lambda: model.run(full_feeds), repeats)
@@ -231,10 +234,12 @@ def render(hops: list[HopRow], agreement: AgreementRow | None, command: str, thr
         "",
         f"Command: `{command}`  ",
         f"Machine: {machine_line()}  ",
-        f"onnxruntime on the CPU with {threads} threads, batch 1, median of {repeats} runs after one warm-up. "
+        f"onnxruntime on the CPU with {threads} threads (the stage sessions without thread spinning, as they "
+        f"take turns), batch 1, median of {repeats} runs after one warm-up. "
         "A hop's work is the frame stage on the grid frames that arrived during the hop (hop / stride on "
-        "average, recomputing the 6 newest frames' provisional features) plus one window-stage pass "
-        "(RCM, DTN, CAPF). GFLOPs count a multiply-add as 2 (torch.utils.flop_counter).",
+        "average; it also recomputes the provisional newest frames and the window's left edge, see "
+        "docs/incremental.md) plus one window-stage pass (RCM, DTN, CAPF); its result equals the full "
+        "window's. GFLOPs count a multiply-add as 2 (torch.utils.flop_counter).",
         "",
         "| profile | stream window | stride | hop | new frames / hop | GFLOPs full | GFLOPs / hop "
         "| work ratio | full (ms) | hop (ms) | time ratio |",
