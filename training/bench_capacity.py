@@ -205,6 +205,6 @@ def run_capacity_bench(model: Path, out: Path, counts: list[int], seconds: float
             f"{r.mode:12s} streams {r.streams:3d}: windows {r.windows:5d} skipped {r.skipped_fraction:6.2%} "
             f"latency p50 {r.p50_ms:7.1f} ms p99 {r.p99_ms:7.1f} ms"
         )
-    command = f"gesture bench --suites capacity --streams {','.join(map(str, counts))} --seconds {seconds:g}"
+    command = f"gesture bench --suites capacity --capacity-streams {','.join(map(str, counts))} --seconds {seconds:g}"
     write_section(out, "capacity", render(rows, model, command, seconds, size))
     return rows
