@@ -44,7 +44,6 @@ from model.frp import frp_guidance, guidance_pyramid
 from model.preprocess import normalise_frames
 
 LEVELS = 6  # spatial inception blocks, each looking one frame left and right
-FRP_LEVELS = (1, 3, 5)  # levels whose block output FRP modulates (site index 0, 1, 2)
 
 
 class SpatialState(NamedTuple):

@@ -25,11 +25,6 @@ from model.unimodal import UnimodalNetwork
 STATE_PARTS = ["raw", "guidance0", "guidance1", "guidance2"] + [f"ring{k}" for k in range(LEVELS)] + ["features"]
 
 
-def modalities_of(net: UnimodalNetwork | CrossModalFusionNetwork, modality: str = "depth") -> list[str]:
-    """The input names: both for a fusion network, else the one given."""
-    return ["rgb", "depth"] if isinstance(net, CrossModalFusionNetwork) else [modality]
-
-
 def state_names(modalities: list[str]) -> list[str]:
     """Flat state input names, in the order the stages take them."""
     return [f"{m}_{part}" for m in modalities for part in STATE_PARTS]

@@ -69,10 +69,6 @@ class Stages:
     state_names: list[str]
     zero_state: dict[str, np.ndarray]
 
-    @property
-    def providers(self) -> list[str]:
-        return list(self.frame.session.get_providers())
-
 
 def _zeros(arg: ort.NodeArg) -> np.ndarray:
     shape = [1] + [int(d) for d in arg.shape[1:]]

@@ -12,9 +12,7 @@
 from __future__ import annotations
 
 import dataclasses
-import statistics
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +34,7 @@ from service.onnx_session import OnnxModel, SessionOptions
 from service.preprocess import prepare_frames
 from service.stage_models import load_stages
 from service.timeline import classify_windows, softmax
+from training.bench import _median_ms
 from training.bench_report import machine_line, write_section
 from training.evaluate_stream import load_streams
 from training.export import export_onnx
@@ -78,16 +77,6 @@ class AgreementRow:
     same_frames_accuracy: float
     full_path_accuracy: float
     gestures: int
-
-
-def _median_ms(fn: Callable[[], object], repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
 
 
 def _flops(fn: Callable[[], object]) -> float:

@@ -27,15 +27,10 @@ from model.capf import CrossModalFusionNetwork
 from model.stages import FrameStage, WindowStage, state_names
 from model.unimodal import UnimodalNetwork
 from service.model_card import ModelCard
+from service.stage_models import stage_paths
 from training.export import OPSET, ParityError
 
 log = logging.getLogger(__name__)
-
-
-def stage_paths(out: Path) -> tuple[Path, Path]:
-    """`x.onnx` -> (`x.frame.onnx`, `x.window.onnx`)."""
-    out = Path(out)
-    return out.with_suffix(".frame.onnx"), out.with_suffix(".window.onnx")
 
 
 def supports_stages(net: UnimodalNetwork | CrossModalFusionNetwork) -> bool:
