@@ -39,6 +39,16 @@ def frp_golden() -> dict:
 
 
 @pytest.fixture(scope="session")
+def tiny_onnx(tmp_path_factory) -> Path:
+    """An untrained tiny RGB-D model (13 SynthGesture labels, stream window 12, no stages),
+    exported once per test session for every test that only reads it (an export takes tens
+    of seconds)."""
+    from tests.tiny_models import export_tiny
+
+    return export_tiny(tmp_path_factory.mktemp("tiny") / "tiny.onnx")
+
+
+@pytest.fixture(scope="session")
 def staged_tiny(tmp_path_factory) -> Path:
     """An untrained tiny RGB-D model with its incremental stages (stream window 16 = 2 x T),
     exported once per test session (stage export takes tens of seconds)."""

@@ -6,11 +6,10 @@ import subprocess
 import sys
 
 from tests.server_utils import ROOT, run_gesture
-from tests.tiny_models import export_tiny
 
 
-def test_batching_suite_writes_its_table_and_keeps_other_sections(tmp_path):
-    model = export_tiny(tmp_path / "tiny.onnx")
+def test_batching_suite_writes_its_table_and_keeps_other_sections(tmp_path, tiny_onnx):
+    model = tiny_onnx
     report = tmp_path / "BENCH.md"
     report.write_text("# Benchmarks\n\nhand-written notes\n")
     res = subprocess.run(

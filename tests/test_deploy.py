@@ -17,7 +17,6 @@ import pytest
 import yaml
 
 from tests.server_utils import ROOT
-from tests.tiny_models import export_tiny
 
 DEPLOY = ROOT / "deploy"
 MANIFESTS = sorted((DEPLOY / "k8s").glob("*.yaml"))
@@ -108,8 +107,8 @@ def test_dashboard_and_alerts_only_use_metrics_the_service_exports():
         assert topic in titles
 
 
-def test_export_triton_repository_matches_the_model(tmp_path):
-    model = export_tiny(tmp_path / "tiny.onnx")
+def test_export_triton_repository_matches_the_model(tmp_path, tiny_onnx):
+    model = tiny_onnx
     res = _run(sys.executable, "-m", "training.cli", "export-triton", str(model), "--out", str(tmp_path / "repo"))
     assert res.returncode == 0, res.stdout + res.stderr
     folder = tmp_path / "repo" / "gesture"

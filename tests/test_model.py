@@ -167,3 +167,20 @@ def test_config_rejects_inconsistent_widths():
         dataclasses.replace(cfg, dim=cfg.dim + 1)
     with pytest.raises(KeyError, match="known"):
         get_profile("huge")
+
+
+def test_knn_boundary_gap_sees_ties_and_clear_rows():
+    from model.knn_ties import CLEAR_GAP, clearest_clips, knn_boundary_gap
+    from model.transformer import KNNAttention
+
+    attn = KNNAttention(dim=8, heads=1, head_dim=8, knn_ratio=0.7, dropout=0.0).eval()
+    g = torch.Generator().manual_seed(3)
+    tokens = torch.randn(4, 5, 8, generator=g)
+    tied = tokens.clone()
+    tied[1, 2:] = tied[1, 1]  # four identical keys: every row of clip 1 ties at its k-th score
+    gaps = knn_boundary_gap(lambda: attn(tied), attn)
+    assert gaps.shape == (4,)
+    assert gaps[1].item() == 0.0 and gaps[[0, 2, 3]].min().item() > CLEAR_GAP
+    chosen, gap = clearest_clips(attn, attn, [tied], 2)
+    assert chosen[0].shape == (2, 5, 8) and gap > CLEAR_GAP
+    assert not any(torch.equal(c, tied[1]) for c in chosen[0])

@@ -11,7 +11,6 @@ import pytest
 from service.model_card import read_model_card
 from service.settings import default_model_path
 from tests.server_utils import GESTURE, ROOT
-from tests.tiny_models import export_tiny
 from training.evaluate import evaluate
 
 
@@ -47,8 +46,8 @@ def test_dynamic_int8_bundled_model_keeps_its_accuracy(clips, tmp_path):
     assert int8_report.top1 >= float_report.top1 - 1 / 13
 
 
-def test_static_int8_is_calibrated_and_keeps_the_card(clips, tmp_path):
-    model = export_tiny(tmp_path / "tiny.onnx")
+def test_static_int8_is_calibrated_and_keeps_the_card(clips, tmp_path, tiny_onnx):
+    model = tiny_onnx
     out = tmp_path / "tiny-static.onnx"
     res = _quantize(model, out, "--mode", "static", "--data", str(clips), "--clips", "4")
     assert res.returncode == 0, res.stdout + res.stderr
@@ -57,7 +56,7 @@ def test_static_int8_is_calibrated_and_keeps_the_card(clips, tmp_path):
     assert "QuantizeLinear" in {n.op_type for n in onnx.load(str(out)).graph.node}
 
 
-def test_static_quantisation_needs_calibration_data(tmp_path):
-    model = export_tiny(tmp_path / "tiny.onnx")
+def test_static_quantisation_needs_calibration_data(tmp_path, tiny_onnx):
+    model = tiny_onnx
     res = _quantize(model, tmp_path / "q.onnx", "--mode", "static")
     assert res.returncode == 2 and "calibration" in res.stdout + res.stderr

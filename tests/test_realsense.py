@@ -96,9 +96,9 @@ def test_max_frames_limit_and_bad_files(synth_recording, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory):
+def servers(tmp_path_factory, tiny_onnx):
     folder = tmp_path_factory.mktemp("models")
-    rgbd = export_tiny(folder / "tiny-rgbd.onnx")
+    rgbd = tiny_onnx
     depth_only = export_tiny(folder / "tiny-depth.onnx", modalities="depth")
     with running_server(rgbd, max_frames=400) as url_rgbd, running_server(depth_only) as url_depth:
         yield url_rgbd, url_depth

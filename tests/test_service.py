@@ -18,13 +18,12 @@ from websockets.sync.client import connect
 
 from service.frame_codec import encode_depth, encode_rgb, pack_frame
 from tests.server_utils import ROOT, running_server
-from tests.tiny_models import export_tiny
 from training.synth import CLASS_NAMES, key_rng, render_clip, render_stream
 
 
 @pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
-    return export_tiny(tmp_path_factory.mktemp("model") / "tiny.onnx")
+def tiny_model(tiny_onnx):
+    return tiny_onnx
 
 
 @pytest.fixture(scope="module")

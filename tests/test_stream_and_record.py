@@ -14,14 +14,13 @@ import pytest
 
 from service.client import GestureAPIError, GestureClient, GestureEvent, Prediction, StreamClient, StreamStats
 from tests.server_utils import GESTURE, ROOT, free_port, running_server
-from tests.tiny_models import export_tiny
 from training.synth import CLASS_NAMES, key_rng, render_clip, render_stream
 from training.synth.realsense_writer import write_recording
 
 
 @pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory):
-    return export_tiny(tmp_path_factory.mktemp("model") / "tiny.onnx")
+def tiny_model(tiny_onnx):
+    return tiny_onnx
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ import pytest
 
 from service.events import EventDetector, EventParams
 from tests.server_utils import ROOT
-from tests.tiny_models import export_tiny
 from training.synth import CLASS_NAMES
 from training.tune_events import tune
 
@@ -26,8 +25,8 @@ def streams(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    return export_tiny(tmp_path_factory.mktemp("m") / "tiny.onnx")
+def tiny(tiny_onnx):
+    return tiny_onnx
 
 
 def test_evaluate_stream_scores_every_stream(streams, tiny):

@@ -32,7 +32,7 @@ from service.incremental_session import IncrementalStream
 from service.model_card import ModelCard, read_model_card
 from service.onnx_session import OnnxModel, SessionOptions
 from service.preprocess import prepare_frames
-from service.stage_models import load_stages
+from service.stage_models import load_stages, stage_paths
 from service.timeline import classify_windows, softmax
 from training.bench import _median_ms
 from training.bench_report import machine_line, write_section
@@ -85,8 +85,12 @@ def _flops(fn: Callable[[], object]) -> float:
     return counter.get_total_flops() / 1e9
 
 
-def bench_hop(profile: str, hop: int, repeats: int, threads: int, workdir: Path) -> HopRow:
-    """Full window vs one hop of incremental work for an RGB-D network of `profile`."""
+def bench_hop(profile: str, hop: int, repeats: int, threads: int, workdir: Path, staged: Path | None = None) -> HopRow:
+    """Full window vs one hop of incremental work for an RGB-D network of `profile`.
+
+    Work is counted on a fresh PyTorch network; time is measured on `staged` (an RGB-D model
+    of this profile and stream window, with its stages) or, without it, on a fresh export
+    (minutes for the larger profiles). Weights change neither work nor time."""
     torch.manual_seed(0)
     torch.set_num_threads(threads)
     cfg = get_profile(profile)
@@ -124,9 +128,10 @@ def bench_hop(profile: str, hop: int, repeats: int, threads: int, workdir: Path)
         stream_window=window,
         source="bench",
     )
-    path = workdir / f"{profile}.onnx"
-    export_onnx(net, card, path, parity_batches=(1,))
-    export_stages(net, read_model_card(str(path))[0], path)
+    path = staged if staged is not None else workdir / f"{profile}.onnx"
+    if staged is None:
+        export_onnx(net, card, path, parity_batches=(1,))
+        export_stages(net, read_model_card(str(path))[0], path)
     options = SessionOptions(providers=("CPUExecutionProvider",), threads=threads)
     model = OnnxModel(path, options)
     # The two stage sessions take turns: without spinning, neither's idle pool threads
@@ -260,6 +265,17 @@ def render(hops: list[HopRow], agreement: AgreementRow | None, command: str, thr
     return "\n".join(lines) + "\n"
 
 
+def _staged_of(model: Path, profile: str) -> bool:
+    """Whether `model` is an RGB-D model of `profile` at its bench stream window, with stages."""
+    card, _ = read_model_card(str(model))
+    return (
+        card.profile == profile
+        and card.modalities == ["rgb", "depth"]
+        and card.stream_window == STREAM_WINDOW[profile]
+        and all(p.is_file() for p in stage_paths(model))
+    )
+
+
 def run_incremental_bench(
     profiles: list[str], model: Path | None, data: Path, out: Path, hop: int, repeats: int, threads: int
 ) -> tuple[list[HopRow], AgreementRow | None]:
@@ -267,7 +283,8 @@ def run_incremental_bench(
     hops = []
     with tempfile.TemporaryDirectory() as tmp:
         for profile in tqdm(profiles, desc="profiles (export + time)", unit="profile"):
-            hops.append(bench_hop(profile, hop, repeats, threads, Path(tmp)))
+            staged = model if model is not None and _staged_of(model, profile) else None
+            hops.append(bench_hop(profile, hop, repeats, threads, Path(tmp), staged))
     agreement = bench_agreement(model, data, hop, threads) if model is not None else None
     table = Table(title=f"full window vs one hop (hop {hop})")
     for col in ("profile", "GFLOPs full", "GFLOPs/hop", "work ratio", "full ms", "hop ms", "time ratio"):

@@ -88,6 +88,14 @@ def _frame_args(stage: FrameStage, card: ModelCard, batch: int, new: int, seed: 
     return (*frames, seen, *state)
 
 
+def _clear_window_args(net: torch.nn.Module, frame: FrameStage, card: ModelCard, batch: int, seed: int) -> tuple:
+    """Zero-state frame-stage args on `batch` full windows clear of k-NN ties (training/export.py)."""
+    from training.export import _wrapper, clear_inputs
+
+    feeds, _ = clear_inputs(_wrapper(net)[0], card, batch, seed)
+    return (*feeds.values(), torch.zeros(batch, dtype=torch.int64), *frame.zero_state(batch))
+
+
 def _max_rel(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.abs(a - b).max() / max(1.0, float(np.abs(b).max())))
 
@@ -151,7 +159,7 @@ def export_stages(
             tmp_frame,
         )
         with torch.no_grad():
-            feats = frame(*_frame_args(frame, card, 2, t, seed=1, random_state=False))[: len(mods)]
+            feats = frame(*_clear_window_args(net, frame, card, 2, seed=1))[: len(mods)]
         window_args = tuple(feats)
         _save(
             _export(window, window_args, feature_names, list(card.outputs), [{0: batch} for _ in mods]),
@@ -179,7 +187,7 @@ def _composed_error(net: torch.nn.Module, frame: FrameStage, window: WindowStage
     from training.export import _wrapper
 
     full, _ = _wrapper(net)
-    args = _frame_args(frame, card, 2, card.frames, seed=99, random_state=False)
+    args = _clear_window_args(net, frame, card, 2, seed=99)
     k = len(frame.modalities)
     with torch.no_grad():
         ref = full(*args[:k])
