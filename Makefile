@@ -24,7 +24,7 @@ serve:
 # BENCHMARKS.md): generate SynthGesture-RGBD, train depth alone, then RGB alone (the depth
 # network teaching it where the hand is), then RGB-D fusion from both, then fine-tune the
 # fusion on windows of generated streams; export it as the bundled model and evaluate all of
-# them on held-out clips and streams (seed 777). The detector defaults in service/events.py
+# them on held-out clips and streams (seed 777). The detector defaults in service/streaming/events.py
 # come from `gesture tune-events` on the validation streams (seed 555). Stage 3 exports its
 # last epoch: its validation clips are isolated clips, already at 100 % after stage 2, so
 # "best" cannot see what stage 3 improves (streams).
@@ -43,4 +43,4 @@ bundled-model: setup
 	for m in rgb depth rgbd; do .venv/bin/gesture evaluate --model runs/synth-lite-$$m/best.pt --data data/synth-heldout --split all --json > runs/heldout-$$m.json; done
 	.venv/bin/gesture evaluate --data data/synth-heldout --split all --json > runs/heldout-rgbd-streams.json
 	.venv/bin/gesture evaluate-stream --data data/synth-heldout --json > runs/heldout-streams.json
-	$(PY) -m training.report_bundled runs
+	$(PY) -m training.bench.bundled runs

@@ -11,9 +11,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from service.client import GestureAPIError
-from service.model_card import ModelCardError, read_model_card
-from service.realsense import CameraDisconnected, RealSenseError, RealSenseSource
+from service.client.clients import GestureAPIError
+from service.inference.model_card import ModelCardError, read_model_card
+from service.sources.realsense import CameraDisconnected, RealSenseError, RealSenseSource
 
 console = Console(soft_wrap=True)
 status = Console(stderr=True, soft_wrap=True)  # progress and errors of commands whose stdout is data
@@ -74,12 +74,12 @@ def classify(
     """Classify a clip locally with the same pipeline as the server (no server needed)."""
     import os
 
-    from service.classify import classify_clip
-    from service.decode import DecodedClip, Limits, check_clip, decode_npz, decode_recording, decode_video
     from service.errors import ClientError
-    from service.onnx_session import OnnxModel
-    from service.realsense import RECORDING_SUFFIXES
+    from service.inference.onnx_session import OnnxModel
     from service.settings import default_model_path
+    from service.sources.realsense import RECORDING_SUFFIXES
+    from service.sources.uploads import DecodedClip, Limits, check_clip, decode_npz, decode_recording, decode_video
+    from service.streaming.clips import classify_clip
 
     try:
         onnx_model = OnnxModel(model or default_model_path())
@@ -134,7 +134,7 @@ def serve(
     server itself; clients subscribe to them at `/v1/live/{name}`."""
     import uvicorn
 
-    from service.app import create_app
+    from service.api.app import create_app
     from service.settings import Settings
 
     given = {
@@ -165,7 +165,7 @@ def serve(
 
 
 def _synth_frames(seed: int, gestures: int) -> tuple[Iterator[tuple[np.ndarray, np.ndarray]], float]:
-    from service import synthetic
+    from service.sources import synthetic
 
     frames, fps, names = synthetic.render(seed, gestures)
     status.print(f"generated stream: {', '.join(names)} ({len(frames)} frames)")
@@ -208,7 +208,7 @@ def stream(
     """Stream frames to a running server and print gesture events live (Ctrl-C stops)."""
     import asyncio
 
-    from service.stream_command import Printer, run_stream
+    from service.client.clients.stream_command import Printer, run_stream
 
     chosen = [x for x in (camera, recording, synth) if x is not None]
     if len(chosen) != 1:
@@ -249,7 +249,7 @@ def export_triton(
     cpu: bool = typer.Option(False, "--cpu", help="CPU instances (no TensorRT accelerator)."),
 ) -> None:
     """Write a Triton Inference Server model repository for a model (the scale-out path)."""
-    from service.triton import export_triton as write_repo
+    from service.inference.triton import export_triton as write_repo
 
     try:
         folder = write_repo(model, out, name, max_batch_size, fp16=not fp32, gpu=not cpu)

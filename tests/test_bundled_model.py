@@ -19,7 +19,7 @@ pytestmark = pytest.mark.skipif(not default_model_path().is_file(), reason="bund
 
 
 def test_bundled_model_metadata():
-    from service.model_card import read_model_card
+    from service.inference.model_card import read_model_card
 
     card, _ = read_model_card(str(default_model_path()))
     assert card.labels == list(CLASS_NAMES)
@@ -62,8 +62,8 @@ def test_evaluate_npz_folder_with_labels_csv(tmp_path):
 def test_websocket_stream_of_generated_gestures_emits_events(tmp_path):
     from websockets.sync.client import connect
 
-    from service.events import levenshtein_accuracy
-    from service.frame_codec import encode_depth, encode_rgb, pack_frame
+    from service.sources.frame_codec import encode_depth, encode_rgb, pack_frame
+    from service.streaming.events import levenshtein_accuracy
     from tests.server_utils import running_server
     from training.synth import render_stream
 
@@ -98,7 +98,7 @@ def test_websocket_stream_of_generated_gestures_emits_events(tmp_path):
 @pytest.fixture(scope="module")
 def gesture_recordings(tmp_path_factory):
     """RealSense recordings (.db3, written without a camera) of generated gestures."""
-    from training.synth.realsense_writer import write_recording
+    from training.synth.writers.realsense import write_recording
 
     folder = tmp_path_factory.mktemp("recordings")
     out = {}
@@ -129,7 +129,7 @@ def test_recordings_classify_right_through_cli_and_rest(gesture_recordings):
 def test_gesture_stream_of_a_recording_reports_its_gestures(tmp_path):
     from tests.server_utils import running_server
     from training.synth import render_stream
-    from training.synth.realsense_writer import write_recording
+    from training.synth.writers.realsense import write_recording
 
     stream = render_stream(key_rng(4711), size=128, n_gestures=3, labels=[2, 5, 8])
     path = write_recording(tmp_path / "three.db3", stream.rgb, stream.depth)

@@ -73,7 +73,7 @@ def test_kubernetes_manifests_pass_the_schemas(tmp_path):
 def _exported_metric_names() -> set[str]:
     from prometheus_client import generate_latest
 
-    from service.metrics import Metrics
+    from service.inference.prometheus import Metrics
 
     m = Metrics()
     m.windows.labels("stream").inc()

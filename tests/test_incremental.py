@@ -19,13 +19,13 @@ from model.incremental import IncrementalSpatial
 from model.inference import FusionClassifier, UnimodalClassifier
 from model.preprocess import normalise_frames
 from model.stages import FrameStage, WindowStage
-from service.metrics import Metrics
-from service.model_card import ModelCardError
-from service.onnx_session import SessionOptions
-from service.preprocess import prepare_frames
-from service.runtime import Runtime
+from service.inference.model_card import ModelCardError
+from service.inference.onnx_session import SessionOptions
+from service.inference.prepare import prepare_frames
+from service.inference.prometheus import Metrics
+from service.inference.runtime import Runtime
+from service.inference.stages import load_stages
 from service.settings import Settings
-from service.stage_models import load_stages
 from tests.server_utils import running_server
 from tests.test_service import _drain, _frames_of, _start
 from training.synth import key_rng, render_stream
@@ -128,7 +128,7 @@ def _full_logits(rt: Runtime, rgb: np.ndarray, depth: np.ndarray, grid: list[int
 
 
 def test_stage_files_are_found_and_checked(staged_model, tmp_path):
-    from service.onnx_session import OnnxModel
+    from service.inference.onnx_session import OnnxModel
 
     card = OnnxModel(staged_model).card
     stages = load_stages(staged_model, card, SessionOptions())

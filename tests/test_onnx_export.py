@@ -12,8 +12,8 @@ import torch
 from model import build_model, get_profile
 from model.inference import FusionClassifier, UnimodalClassifier
 from model.knn_ties import CLEAR_GAP, clearest_clips
-from service.model_card import ModelCard, read_model_card
-from training.export import ParityError, export_onnx
+from service.inference.model_card import ModelCard, read_model_card
+from training.export.onnx import ParityError, export_onnx
 
 
 def _card(cfg, modalities):

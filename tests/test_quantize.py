@@ -8,10 +8,10 @@ import subprocess
 import onnx
 import pytest
 
-from service.model_card import read_model_card
+from service.inference.model_card import read_model_card
 from service.settings import default_model_path
 from tests.server_utils import GESTURE, ROOT
-from training.evaluate import evaluate
+from training.evaluation.clips import evaluate
 
 
 def _quantize(model, out, *extra: str) -> subprocess.CompletedProcess:

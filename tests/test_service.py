@@ -16,7 +16,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from service.frame_codec import encode_depth, encode_rgb, pack_frame
+from service.sources.frame_codec import encode_depth, encode_rgb, pack_frame
 from tests.server_utils import ROOT, running_server
 from training.synth import CLASS_NAMES, key_rng, render_clip, render_stream
 

@@ -12,10 +12,10 @@ import time
 import numpy as np
 import pytest
 
-from service.client import GestureAPIError, GestureClient, GestureEvent, Prediction, StreamClient, StreamStats
+from service.client.clients import GestureAPIError, GestureClient, GestureEvent, Prediction, StreamClient, StreamStats
 from tests.server_utils import GESTURE, ROOT, free_port, running_server
 from training.synth import CLASS_NAMES, key_rng, render_clip, render_stream
-from training.synth.realsense_writer import write_recording
+from training.synth.writers.realsense import write_recording
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ import sys
 
 import pytest
 
-from service.events import EventDetector, EventParams
+from service.streaming.events import EventDetector, EventParams
 from tests.server_utils import ROOT
+from training.evaluation.tune_events import tune
 from training.synth import CLASS_NAMES
-from training.tune_events import tune
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ from training.synth import (
     write_dataset,
     write_npz_clips,
 )
-from training.synth.parallel import ClipTask
+from training.synth.writers.parallel import ClipTask
 
 SIZE = 64
 

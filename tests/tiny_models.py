@@ -11,8 +11,8 @@ def export_tiny(path: Path, modalities: str = "rgbd", stream_window: int = 12, s
     import torch
 
     from model import build_model, get_profile
-    from service.model_card import ModelCard
-    from training.export import export_onnx
+    from service.inference.model_card import ModelCard
+    from training.export.onnx import export_onnx
     from training.synth import CLASS_NAMES
 
     torch.manual_seed(0)
@@ -31,8 +31,9 @@ def export_tiny(path: Path, modalities: str = "rgbd", stream_window: int = 12, s
     net = build_model(cfg, modalities)
     export_onnx(net, card, path)
     if stages:
-        from service.model_card import read_model_card
-        from training.export_stages import export_stages
+        from training.export.stages import export_stages
+
+        from service.inference.model_card import read_model_card
 
         export_stages(net, read_model_card(str(path))[0], path)
     return path

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from service import cli as service_cli
-from service import synthetic
+from service.sources import synthetic
 
 app = typer.Typer(
     help="Real-time RGB-D gesture recognition: convert, train, export and serve models.",
@@ -63,9 +63,9 @@ def convert_official(
 ) -> None:
     """Convert an official MotionRGBD checkpoint to a self-contained ONNX model."""
     from model.official import OfficialCheckpointError
-    from service.model_card import ModelCard, ModelCardError
-    from training.export import ParityError, export_onnx
-    from training.official import load_official
+    from service.inference.model_card import ModelCard, ModelCardError
+    from training.export.convert_official import load_official
+    from training.export.onnx import ParityError, export_onnx
 
     try:
         with console.status("reading checkpoint"):
@@ -144,8 +144,8 @@ def train(
     """
     from training.data import DatasetError
     from training.distributed import shutdown_distributed
-    from training.export import ParityError
-    from training.export_checkpoint import export_checkpoint
+    from training.export.checkpoint_card import export_checkpoint
+    from training.export.onnx import ParityError
     from training.train_config import ConfigError, load_train_config
     from training.trainer import Trainer
 
@@ -176,11 +176,11 @@ def evaluate_cmd(
     """Top-1, top-5 and per-class accuracy of a model on a dataset, with a confusion-matrix PNG."""
     import json
 
-    from service.model_card import ModelCardError
+    from service.inference.model_card import ModelCardError
     from service.settings import default_model_path
     from training.data import DatasetError
-    from training.evaluate import evaluate
-    from training.metrics import confusion_png
+    from training.evaluation.clips import evaluate
+    from training.evaluation.scores import confusion_png
 
     path = model or default_model_path()
     try:
@@ -209,7 +209,7 @@ def quantize_cmd(
 ) -> None:
     """int8 quantisation (onnxruntime). Dynamic int8 keeps the bundled model's accuracy;
     static QDQ does not (BENCHMARKS.md): check with `gesture evaluate` before serving."""
-    from training.quantize import quantize_model
+    from training.export.quantize import quantize_model
 
     try:
         quantize_model(model, out, mode, data, clips)
@@ -235,9 +235,9 @@ def tune_events_cmd(
     """Choose the streaming window and event-detector settings on streams with ground truth."""
     from rich.table import Table
 
-    from service.model_card import ModelCardError
+    from service.inference.model_card import ModelCardError
     from service.settings import default_model_path
-    from training.tune_events import tune
+    from training.evaluation.tune_events import tune
 
     try:
         trials = tune(model or default_model_path(), data, _ints(windows), hop)
@@ -272,9 +272,9 @@ def evaluate_stream_cmd(
     """Online recognition on continuous streams: Levenshtein accuracy and detection delay."""
     import json
 
-    from service.model_card import ModelCardError
+    from service.inference.model_card import ModelCardError
     from service.settings import default_model_path
-    from training.evaluate_stream import evaluate_streams
+    from training.evaluation.streams import evaluate_streams
 
     path = model or default_model_path()
     try:
@@ -324,8 +324,8 @@ def export_cmd(
 ) -> None:
     """Export one of our checkpoints to the ONNX contract (refused unless onnxruntime agrees with PyTorch)."""
     from training.checkpoint import CheckpointError
-    from training.export import ParityError
-    from training.export_checkpoint import export_checkpoint
+    from training.export.checkpoint_card import export_checkpoint
+    from training.export.onnx import ParityError
 
     try:
         with console.status("exporting to ONNX and checking parity with onnxruntime"):
@@ -354,9 +354,9 @@ def record(
     """Record labelled gesture clips for `gesture train` (guided: countdown, "perform X now")."""
     from rich.table import Table
 
-    from service.realsense import RealSenseError, RealSenseSource
+    from service.sources.realsense import RealSenseError, RealSenseSource
     from training.data.clip import DatasetError
-    from training.record import delete_takes, list_takes, record_takes
+    from training.data.record import delete_takes, list_takes, record_takes
 
     if review:
         try:
@@ -469,23 +469,23 @@ def bench(
     if "quantization" in chosen:
         _ensure_synth(calibration, seed=1, per_class=10, streams=0)
     if "model" in chosen:
-        from training.bench import run_model_bench
+        from training.bench.model import run_model_bench
 
         run_model_bench(names, out, repeats, threads)
     if "incremental" in chosen:
-        from training.bench_incremental import run_incremental_bench
+        from training.bench.incremental import run_incremental_bench
 
         run_incremental_bench(names, served, data, out, hop, repeats, threads)
     if "batching" in chosen:
-        from training.bench_batching import run_batching_bench
+        from training.bench.batching import run_batching_bench
 
         run_batching_bench(served, out, _ints(streams), _ints(batches), windows, threads)
     if "quantization" in chosen:
-        from training.bench_quantization import run_quantization_bench
+        from training.bench.quantization import run_quantization_bench
 
         run_quantization_bench(served, data, calibration, out, threads, repeats)
     if "capacity" in chosen:
-        from training.bench_capacity import run_capacity_bench
+        from training.bench.capacity import run_capacity_bench
 
         run_capacity_bench(served, out, _ints(capacity_streams), seconds, size)
 

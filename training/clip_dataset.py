@@ -11,7 +11,7 @@ import torch
 from torch.utils.data import Dataset
 
 from model.config import get_profile
-from service.depth import encode_depth
+from service.inference.depth import encode_depth
 from training.data import ClipDataset as ClipReader
 from training.data import ClipTransform, open_dataset, sample_indices
 from training.data.stream_windows import ConcatClips, StreamWindowDataset

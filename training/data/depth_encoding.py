@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from service.depth import ENCODINGS, depth_to_gray, encode_depth
+from service.inference.depth import ENCODINGS, depth_to_gray, encode_depth
 
 __all__ = ["ENCODINGS", "depth_to_gray", "encode_depth", "ntu_crop_box", "ntu_crop_jet", "ntu_encode_clip"]
 

@@ -8,12 +8,12 @@ clip. A seed reproduces every clip.
 
 from __future__ import annotations
 
-from .classes import CLASS_NAMES, NUM_CLASSES, class_id, class_name
-from .constants import FPS, VERSION
-from .npz_writer import NpzSummary, write_npz_clips
-from .randomness import key_rng
-from .render import Clip, Stream, render_clip, render_stream
-from .writer import DatasetSummary, write_dataset
+from training.synth.classes import CLASS_NAMES, NUM_CLASSES, class_id, class_name
+from training.synth.constants import FPS, VERSION
+from training.synth.randomness import key_rng
+from training.synth.render import Clip, Stream, render_clip, render_stream
+from training.synth.writers.dataset import DatasetSummary, write_dataset
+from training.synth.writers.npz import NpzSummary, write_npz_clips
 
 __all__ = [
     "CLASS_NAMES",

@@ -6,14 +6,14 @@ import math
 
 import numpy as np
 
-from .depth_noise import sense_depth
-from .distractors import draw_distractors
-from .hand import coverage, draw_hand_labels
-from .hand_colour import hand_colour, hand_relief
-from .motion import HandTrack
-from .patterns import pixel_grid
-from .rgb_effects import BLUR_THRESHOLD_PX, motion_blur, to_uint8_with_noise
-from .scene import Scene
+from training.synth.hand.colour import hand_colour, hand_relief
+from training.synth.hand.shape import coverage, draw_hand_labels
+from training.synth.motion import HandTrack
+from training.synth.scene.distractors import draw_distractors
+from training.synth.scene.layout import Scene
+from training.synth.scene.patterns import pixel_grid
+from training.synth.sensors.depth_noise import sense_depth
+from training.synth.sensors.rgb_effects import BLUR_THRESHOLD_PX, motion_blur, to_uint8_with_noise
 
 SUPERSAMPLE = 2
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from . import classes as C
-from .constants import BASE_GESTURE_FRAMES, HAND_DEPTH_MM, PUSH_PULL_DELTA_MM
-from .randomness import cos, sin, smooth_noise, uniform
+from training.synth import classes as C
+from training.synth.constants import BASE_GESTURE_FRAMES, HAND_DEPTH_MM, PUSH_PULL_DELTA_MM
+from training.synth.randomness import cos, sin, smooth_noise, uniform
 
 _Z_MARGIN_MM = 40.0  # keeps relief, jitter and noise inside HAND_DEPTH_MM
 FIELDS = ("x", "y", "angle", "openness", "flip", "z")

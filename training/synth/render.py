@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import classes as C
-from .constants import DEFAULT_SIZE, FPS, STREAM_GAP_FRAMES
-from .frames import render_frames
-from .randomness import child_rngs
-from .scene import sample_scene
-from .timeline import clip_track, stream_track
+from training.synth import classes as C
+from training.synth.constants import DEFAULT_SIZE, FPS, STREAM_GAP_FRAMES
+from training.synth.frames import render_frames
+from training.synth.randomness import child_rngs
+from training.synth.scene.layout import sample_scene
+from training.synth.schedule import clip_track, stream_track
 
 
 @dataclass

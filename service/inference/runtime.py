@@ -1,0 +1,195 @@
+"""Process-wide serving state: the model, its batching scheduler and the metrics."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import time
+from concurrent.futures import Future
+
+import numpy as np
+
+from service.inference.onnx_session import OnnxModel, SessionOptions
+from service.inference.prometheus import Metrics
+from service.inference.scheduler import InferenceScheduler
+from service.inference.stages import Stages, load_stages
+from service.settings import Settings
+from service.streaming.events import EventParams
+from service.streaming.incremental import IncrementalStream
+from service.streaming.session import StreamSession, Window
+
+log = logging.getLogger("gesture.runtime")
+
+
+class Runtime:
+    """Loads and warms the model (and its incremental stages, when it has them); `predict`
+    runs one window through the shared scheduler, `submit_window` one stream window."""
+
+    def __init__(self, settings: Settings, metrics: Metrics) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.ready = False
+        self.model: OnnxModel | None = None
+        self.scheduler: InferenceScheduler | None = None
+        self.stages: Stages | None = None
+        self.frame_scheduler: InferenceScheduler | None = None
+        self.window_scheduler: InferenceScheduler | None = None
+        self.warmup_seconds = 0.0
+
+    def start(self) -> None:
+        """Blocking: load, warm up (first runs build kernels / TensorRT engines), then ready."""
+        s = self.settings
+        options = SessionOptions(
+            providers=tuple(p.strip() for p in s.providers.split(",") if p.strip()),
+            threads=s.threads,
+            trt_fp16=s.trt_fp16,
+            trt_cache_dir=s.trt_cache_dir,
+        )
+        t0 = time.perf_counter()
+        model = OnnxModel(s.model, options)
+        card = model.card
+        dummy = {m: np.zeros((1, card.frames, card.height, card.width, 3), np.uint8) for m in card.modalities}
+        model.run(dummy)
+        self.model = model
+        self.scheduler = self._scheduler(model.run)
+        if s.incremental:
+            # The stages run many small operators: one intra-op thread each, and several
+            # frame-stage workers, beat one multi-threaded call at a time (whose idle pool
+            # threads spin and compete with the other session's on small machines).
+            stage_options = dataclasses.replace(options, threads=s.stage_threads)
+            self.stages = load_stages(s.model, card, stage_options)
+        if self.stages is not None:
+            self._warm_stages(self.stages)
+            workers = s.stage_workers or max(1, (os.cpu_count() or 1) // s.stage_threads)
+            self.frame_scheduler = self._scheduler(self.stages.frame.run, workers)
+            self.window_scheduler = self._scheduler(self.stages.window.run)
+        self.warmup_seconds = time.perf_counter() - t0
+        self.metrics.model_info.info(
+            {
+                "path": str(s.model),
+                "profile": card.profile,
+                "modalities": "+".join(card.modalities),
+                "providers": ",".join(model.providers),
+                "frames": str(card.frames),
+                "labels": str(len(card.labels)),
+                "incremental": str(self.stages is not None).lower(),
+            }
+        )
+        self.ready = True
+        self.metrics.ready.set(1)
+        log.info("model ready in %.2fs on %s", self.warmup_seconds, model.providers)
+
+    def _scheduler(self, run: object, workers: int = 1) -> InferenceScheduler:
+        s = self.settings
+        return InferenceScheduler(
+            run,  # type: ignore[arg-type]
+            max_batch=s.max_batch,
+            timeout=s.batch_timeout_ms / 1000,
+            queue_size=s.queue_size,
+            on_batch=self._on_batch,
+            workers=workers,
+        )
+
+    def _warm_stages(self, stages: Stages) -> None:
+        """One update of a full window from the empty state, then one of a single frame."""
+        card = self.model.card  # type: ignore[union-attr]
+        state = dict(stages.zero_state)
+        features = {}
+        for new in (card.frames, 1):
+            feeds = {m: np.zeros((1, new, card.height, card.width, 3), np.uint8) for m in card.modalities}
+            out = stages.frame.run({**feeds, "seen": np.full(1, card.frames + 1 - new, np.int64), **state})
+            state = {n: out[f"next_{n}"] for n in stages.state_names}
+            features = features or {f"features_{m}": out[f"window_{m}"] for m in card.modalities}
+        stages.window.run(features)
+
+    def new_stream(
+        self, hop: int, window: int | None = None, params: EventParams | None = None
+    ) -> StreamSession | IncrementalStream:
+        """A stream's session: incremental when the model has stages and `window` (default:
+        the card's stream window) is a whole multiple of the model's frames."""
+        card = self.model.card  # type: ignore[union-attr]
+        span = window or card.stream_window
+        if self.stages is not None and span % card.frames == 0:
+            return IncrementalStream(card, self.stages, hop, span, params)
+        return StreamSession(card, hop, window, params)
+
+    def submit_window(self, session: StreamSession | IncrementalStream, window: Window) -> Future:
+        """Queue one stream window; the future resolves to {output name: [K] row} ({} for a
+        warm-up update of an incremental stream).
+
+        Raises:
+            Overloaded: a queue is full (the window is skipped; an incremental stream keeps
+                its frames for the next one).
+        """
+        if not isinstance(session, IncrementalStream):
+            return self.scheduler.submit(window.inputs)  # type: ignore[union-attr]
+        assert self.frame_scheduler is not None and self.window_scheduler is not None
+        work = session.frame_work()
+        first = self.frame_scheduler.submit(work.inputs)
+        result: Future = Future()
+
+        def frame_done(done: Future) -> None:
+            try:
+                feeds = session.absorb(work, done.result())
+                if window.warmup:  # not a full window yet: nothing to classify
+                    result.set_result({})
+                    return
+                second = self.window_scheduler.submit(feeds)  # type: ignore[union-attr]
+            except BaseException as exc:  # a failed batch or a full queue: report it
+                result.set_exception(exc)
+                return
+            second.add_done_callback(lambda f: _forward(f, result))
+
+        first.add_done_callback(frame_done)
+        return result
+
+    @property
+    def schedulers(self) -> list[InferenceScheduler]:
+        """Every scheduler running: the full model's, and the two stages' when streaming incrementally."""
+        return [s for s in (self.scheduler, self.frame_scheduler, self.window_scheduler) if s is not None]
+
+    @property
+    def queue_depth(self) -> int:
+        """Requests waiting in every scheduler."""
+        return sum(s.depth for s in self.schedulers)
+
+    def totals(self) -> tuple[int, int, float]:
+        """(windows classified, inference batches, seconds of inference) so far: windows count
+        full-model requests and window-stage requests (an incremental window's frame-stage
+        batch is counted as a batch, not as another window)."""
+        windows = sum(s.stats.requests for s in (self.scheduler, self.window_scheduler) if s is not None)
+        batches = sum(s.stats.batches for s in self.schedulers)
+        seconds = sum(s.stats.inference_seconds for s in self.schedulers)
+        return windows, batches, seconds
+
+    def _on_batch(self, size: int, seconds: float, waits: list[float]) -> None:
+        self.metrics.batch_size.observe(size)
+        self.metrics.inference_latency.observe(seconds)
+        for w in waits:
+            self.metrics.queue_wait.observe(w)
+        self.metrics.queue_depth.set(self.queue_depth)
+
+    def predict(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
+        """Blocking: one window's inputs -> logits [1, K] (through the batching scheduler)."""
+        assert self.scheduler is not None and self.model is not None
+        future = self.scheduler.submit(inputs)
+        self.metrics.queue_depth.set(self.queue_depth)
+        out = future.result(timeout=120)
+        return out[self.model.card.outputs[0]][None]
+
+    def stop(self) -> None:
+        self.ready = False
+        self.metrics.ready.set(0)
+        for scheduler in (self.frame_scheduler, self.window_scheduler, self.scheduler):
+            if scheduler is not None:
+                scheduler.close()
+
+
+def _forward(source: Future, target: Future) -> None:
+    """Copy a finished future's result or exception into another."""
+    exc = source.exception()
+    if exc is not None:
+        target.set_exception(exc)
+    else:
+        target.set_result(source.result())

@@ -1,0 +1,1 @@
+"""Where frames come from: uploaded clips and recordings, the WebSocket frame codec, RealSense cameras and recordings, generated feeds."""

@@ -1,0 +1,55 @@
+"""Classify a decoded clip: top-k for the whole clip (sampled to the model's window as in
+training) and, for clips longer than a streaming window, a timeline and gesture events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from service.errors import MissingModality
+from service.inference.model_card import ModelCard
+from service.inference.prepare import prepare_clip
+from service.sources.uploads import DecodedClip
+from service.streaming.events import EventParams
+from service.streaming.windows import Predict, WindowPrediction, classify_windows, softmax
+
+
+def require_modalities(clip: DecodedClip, card: ModelCard) -> None:
+    """Raise MissingModality when the model needs a stream the clip lacks."""
+    for m in card.modalities:
+        if getattr(clip, m) is None:
+            have = [x for x in ("rgb", "depth") if getattr(clip, x) is not None]
+            raise MissingModality(f"the model needs {' and '.join(card.modalities)} but the clip has only {have}")
+
+
+def classify_clip(
+    clip: DecodedClip,
+    card: ModelCard,
+    predict: Predict,
+    top_k: int = 5,
+    hop: int = 4,
+    params: EventParams | None = None,
+) -> dict[str, Any]:
+    """The JSON result of one clip (see docs/protocol.md, "REST")."""
+    require_modalities(clip, card)
+    rgb = clip.rgb if "rgb" in card.modalities else None
+    depth = clip.depth if "depth" in card.modalities else None
+    probs = softmax(predict(prepare_clip(rgb, depth, card))[0])
+    whole = WindowPrediction(0, clip.frames - 1, probs)
+    result: dict[str, Any] = {
+        "frames": clip.frames,
+        "fps": clip.fps,
+        "top": whole.top(card.labels, top_k),
+        "label": card.labels[int(np.argmax(probs))],
+        "timeline": [],
+        "events": [],
+    }
+    if clip.frames > card.stream_window:
+        timeline, events = classify_windows(rgb, depth, card, predict, hop, params)
+        result["timeline"] = [
+            {"start_frame": w.start_frame, "end_frame": w.end_frame, "top": w.top(card.labels, min(3, top_k))}
+            for w in timeline
+        ]
+        result["events"] = [e.to_json() for e in events]
+    return result

@@ -1,0 +1,293 @@
+"""Live feeds the server runs itself: a RealSense camera plugged into the serving machine
+(`gesture serve --camera`), a recording played as if it were that camera, or a demo stream
+of generated gestures (`--demo-stream`). A feed classifies its frames continuously through
+the shared scheduler and publishes predictions, gesture events, small previews and status
+to every WebSocket subscriber of `/v1/live/{name}`.
+
+Each feed runs in its own thread, paced at the source's frame rate. Subscribers get
+bounded queues: a slow subscriber loses its oldest messages, never the feed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import cv2
+import numpy as np
+
+from service.errors import Overloaded
+from service.inference.runtime import Runtime
+from service.streaming.incremental import IncrementalStream
+from service.streaming.results import window_result
+from service.streaming.session import StreamSession, Window
+
+log = logging.getLogger("gesture.live")
+
+FramePair = tuple[np.ndarray, np.ndarray]  # rgb uint8 [H, W, 3], depth uint16 [H, W] mm
+FrameSource = Callable[[], Iterator[FramePair]]  # a new pass over the source
+SUBSCRIBER_QUEUE = 64
+PREVIEW_FPS = 6.0
+PREVIEW_WIDTH = 192
+DEPTH_PREVIEW_MM = (300.0, 2500.0)
+
+
+def _data_url(image_bgr: np.ndarray) -> str:
+    ok, buf = cv2.imencode(".jpg", image_bgr, [cv2.IMWRITE_JPEG_QUALITY, 75])
+    return "data:image/jpeg;base64," + base64.b64encode(buf.tobytes()).decode() if ok else ""
+
+
+def preview_images(rgb: np.ndarray, depth_mm: np.ndarray) -> tuple[str, str]:
+    """Small JPEG data URLs of the colour frame and the colourised depth (near = red)."""
+    h, w = rgb.shape[:2]
+    size = (PREVIEW_WIDTH, max(1, round(h * PREVIEW_WIDTH / w)))
+    colour = cv2.resize(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), size, interpolation=cv2.INTER_AREA)
+    near, far = DEPTH_PREVIEW_MM
+    scaled = np.clip((far - depth_mm.astype(np.float32)) / (far - near), 0, 1) * 255
+    scaled[depth_mm == 0] = 0
+    jet = cv2.applyColorMap(scaled.astype(np.uint8), cv2.COLORMAP_JET)
+    jet[depth_mm == 0] = 0
+    return _data_url(colour), _data_url(cv2.resize(jet, size, interpolation=cv2.INTER_NEAREST))
+
+
+class LiveFeed:
+    """One server-side source, classified continuously.
+
+    Args:
+        name: the feed's name in `/v1/live/{name}`.
+        source: returns a fresh iterator over the frames (called again to loop).
+        fps: frames per second to pace at.
+        runtime: the loaded model and its scheduler.
+        hop: frames between classified windows.
+        loop: start the source again when it ends (recordings, demo).
+        description: shown to clients.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        source: FrameSource,
+        fps: float,
+        runtime: Runtime,
+        metrics: Any,
+        hop: int = 4,
+        loop: bool = False,
+        description: str = "",
+    ) -> None:
+        self.name, self.source, self.fps, self.hop, self.loop = name, source, fps, hop, loop
+        self.description = description
+        self.runtime, self.metrics = runtime, metrics
+        self.subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
+        self.counts = {"frames": 0, "windows": 0, "skipped": 0, "events": 0}
+        self.running = False
+        self.error: str | None = None
+        self.last_prediction: dict[str, Any] | None = None
+        self._event_loop: asyncio.AbstractEventLoop | None = None
+        self._stop = threading.Event()
+        self._in_flight = False
+        self._thread: threading.Thread | None = None
+        self.sequence: list[str] | None = None  # the demo's gestures, in order
+
+    # -- subscribers (event-loop side) ----------------------------------------------------
+    def subscribe(self) -> asyncio.Queue[dict[str, Any]]:
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=SUBSCRIBER_QUEUE)
+        self.subscribers.add(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        self.subscribers.discard(queue)
+
+    def _deliver(self, message: dict[str, Any]) -> None:
+        for queue in list(self.subscribers):
+            while True:
+                try:
+                    queue.put_nowait(message)
+                    break
+                except asyncio.QueueFull:
+                    with contextlib.suppress(asyncio.QueueEmpty):
+                        queue.get_nowait()
+
+    def publish(self, message: dict[str, Any]) -> None:
+        """Thread-safe: hand a message to every subscriber."""
+        if self._event_loop is not None and not self._event_loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop is shutting down
+                self._event_loop.call_soon_threadsafe(self._deliver, message)
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "running": self.running,
+            "error": self.error,
+            "fps": self.fps,
+            "hop": self.hop,
+            "subscribers": len(self.subscribers),
+            **self.counts,
+        }
+
+    # -- the feed thread ------------------------------------------------------------------
+    def start(self, event_loop: asyncio.AbstractEventLoop) -> None:
+        self._event_loop = event_loop
+        self._thread = threading.Thread(target=self._run, name=f"live-{self.name}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        self.running = True
+        try:
+            while not self._stop.is_set():
+                self._play(self.source())
+                if not self.loop:
+                    break
+        except Exception as exc:  # a camera unplugged, an unreadable recording
+            self.error = str(exc)
+            log.error("live feed %s stopped: %s", self.name, exc)
+            self.publish({"type": "error", "error": "source_failed", "detail": str(exc)})
+        finally:
+            self.running = False
+            self.publish({"type": "status", **self.status()})
+
+    def _play(self, frames: Iterator[FramePair]) -> None:
+        assert self.runtime.model is not None
+        session = self.runtime.new_stream(self.hop)
+        started = time.monotonic()
+        next_preview = 0.0
+        for i, (rgb, depth) in enumerate(frames):
+            if self._stop.is_set():
+                return
+            delay = started + i / self.fps - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            index = self.counts["frames"]
+            self.counts["frames"] += 1
+            now = time.monotonic()
+            if now >= next_preview:
+                next_preview = now + 1 / PREVIEW_FPS
+                colour, depth_url = preview_images(rgb, depth)
+                self.publish({"type": "preview", "frame": index, "rgb": colour, "depth": depth_url})
+            window = session.push(index, rgb, depth)
+            if window is None:
+                continue
+            if self._in_flight:
+                self._skip(window)
+                continue
+            try:
+                future = self.runtime.submit_window(session, window)
+            except Overloaded:
+                self._skip(window)
+                continue
+            self._in_flight = True
+            received = time.perf_counter()
+            future.add_done_callback(lambda f, w=window, s=session, t=received: self._classified(f, w, s, t))
+
+    def _skip(self, window: Window) -> None:
+        """Count a window that came due while the previous one was still running (a
+        warm-up update's frames simply wait for the next one)."""
+        if not window.warmup:
+            self.counts["skipped"] += 1
+            self.metrics.windows_skipped.inc()
+
+    def _classified(
+        self, future: Any, window: Window, session: StreamSession | IncrementalStream, received: float
+    ) -> None:
+        self._in_flight = False
+        try:
+            out = future.result()
+        except Overloaded:
+            self._skip(window)
+            return
+        except Exception as exc:
+            self.publish({"type": "error", "error": "inference_failed", "detail": str(exc)})
+            return
+        if window.warmup:
+            return
+        card = self.runtime.model.card  # type: ignore[union-attr]
+        self.counts["windows"] += 1
+        self.metrics.windows.labels("live").inc()
+        result = window_result(card, session.detector, window, out, time.perf_counter() - received)
+        self.last_prediction = result.prediction
+        self.publish(result.prediction)
+        if result.event is not None and result.gesture is not None:
+            self.counts["events"] += 1
+            self.metrics.events.labels(result.event.label).inc()
+            self.publish(result.gesture)
+
+
+def camera_source(serial: str | None, width: int, height: int, fps: int) -> tuple[FrameSource, float]:
+    """A live RealSense camera (opened once; CameraDisconnected ends the feed)."""
+    from service.sources.realsense import RealSenseSource
+
+    def frames() -> Iterator[FramePair]:
+        with RealSenseSource(serial=serial, width=width, height=height, fps=fps) as source:
+            for frame in source.frames():
+                yield frame.rgb, frame.depth_mm
+
+    return frames, float(fps)
+
+
+def recording_source(path: str) -> tuple[FrameSource, float]:
+    """A RealSense recording played as a camera would deliver it (looping)."""
+    from service.sources.realsense import RealSenseSource
+
+    with RealSenseSource(recording=path) as probe:  # fail now, at start-up, if it is unreadable
+        fps = float(probe.stream_fps or 30)
+
+    def frames() -> Iterator[FramePair]:
+        with RealSenseSource(recording=path) as source:
+            for frame in source.frames():
+                yield frame.rgb, frame.depth_mm
+
+    return frames, fps
+
+
+def demo_source(seed: int = 1, gestures: int = 8) -> tuple[FrameSource, float, list[str]]:
+    """Generated gestures rendered once and looped (through the registered generator);
+    also returns the gesture names in the order they are performed."""
+    from service.sources import synthetic
+
+    frames_list, fps, names = synthetic.render(seed, gestures)
+
+    def frames() -> Iterator[FramePair]:
+        return iter(frames_list)
+
+    return frames, fps, names
+
+
+def build_feeds(settings: Any, runtime: Runtime, metrics: Any) -> dict[str, LiveFeed]:
+    """The feeds the settings ask for (blocking: opens cameras, renders the demo).
+
+    Raises:
+        RealSenseError: the camera or recording asked for cannot be opened.
+    """
+    feeds: dict[str, LiveFeed] = {}
+    hop = settings.live_hop
+    if settings.camera is not None:
+        from service.sources.realsense import RealSenseSource
+
+        serial = None if settings.camera in ("", "first") else settings.camera
+        w, h, fps = settings.camera_width, settings.camera_height, settings.camera_fps
+        with RealSenseSource(serial=serial, width=w, height=h, fps=fps):
+            pass  # fail at start-up when the camera is missing or cannot stream this profile
+        source, rate = camera_source(serial, w, h, fps)
+        feeds["camera"] = LiveFeed("camera", source, rate, runtime, metrics, hop, False, f"RealSense {w}x{h} {fps} fps")
+    elif settings.camera_recording is not None:
+        source, rate = recording_source(str(settings.camera_recording))
+        feeds["camera"] = LiveFeed(
+            "camera", source, rate, runtime, metrics, hop, True, f"recording {settings.camera_recording.name} (looped)"
+        )
+    if settings.demo_stream:
+        source, rate, truth = demo_source(settings.demo_seed)
+        feed = LiveFeed("demo", source, rate, runtime, metrics, hop, True, "generated gestures (looped)")
+        feed.sequence = truth
+        feeds["demo"] = feed
+    return feeds

@@ -1,0 +1,152 @@
+"""Model benchmark: parameters, GFLOPs per window, and per-window CPU latency of eager
+PyTorch vs onnxruntime for each profile, measured side by side in one run."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from rich.console import Console
+from rich.table import Table
+from torch.utils.flop_counter import FlopCounterMode
+from tqdm import tqdm
+
+from model import build_model, get_profile
+from model.capf import CrossModalFusionNetwork
+from model.inference import FusionClassifier
+from service.inference.model_card import ModelCard
+from training.bench.report import machine_line, write_section
+from training.export.onnx import export_onnx
+
+
+@dataclass
+class ModelRow:
+    profile: str
+    frames: int
+    size: int
+    params_unimodal_m: float
+    params_rgbd_m: float
+    gflops_rgbd: float
+    eager_ms: float
+    onnx_ms: float
+
+    @property
+    def ratio(self) -> float:
+        return self.eager_ms / self.onnx_ms
+
+    def peak_fraction(self, peak_gflops: float) -> float:
+        """Achieved GFLOP/s of the onnxruntime window over the machine's MatMul peak."""
+        return self.gflops_rgbd / (self.onnx_ms / 1000) / peak_gflops
+
+
+def _median_ms(fn: Callable[[], object], repeats: int, warmup: int = 1) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def _params(net: torch.nn.Module) -> float:
+    return sum(p.numel() for p in net.parameters()) / 1e6
+
+
+def bench_profile(profile: str, repeats: int, threads: int, workdir: Path) -> ModelRow:
+    """Measure one profile's RGB-D network at batch 1."""
+    import onnxruntime as ort
+
+    torch.manual_seed(0)
+    torch.set_num_threads(threads)
+    cfg = get_profile(profile)
+    net = build_model(cfg, "rgbd").eval()
+    assert isinstance(net, CrossModalFusionNetwork)
+    wrapper = FusionClassifier(net).eval()
+    shape = (1, cfg.frames, cfg.size, cfg.size, 3)
+    rgb = torch.randint(0, 256, shape, dtype=torch.uint8)
+    depth = torch.randint(0, 256, shape, dtype=torch.uint8)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        wrapper(rgb, depth)
+    gflops = counter.get_total_flops() / 1e9
+    with torch.no_grad():
+        eager = _median_ms(lambda: wrapper(rgb, depth), repeats)
+    card = ModelCard(
+        labels=[str(i) for i in range(cfg.num_classes)],
+        modalities=["rgb", "depth"],
+        frames=cfg.frames,
+        height=cfg.size,
+        width=cfg.size,
+        frp_window=cfg.frp_window,
+        source="bench",
+    )
+    path = workdir / f"{profile}.onnx"
+    export_onnx(net, card, path, parity_batches=(1,))
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    feeds = {"rgb": rgb.numpy(), "depth": depth.numpy()}
+    onnx_ms = _median_ms(lambda: session.run(["logits"], feeds), repeats)
+    uni = build_model(cfg, "rgb")
+    return ModelRow(profile, cfg.frames, cfg.size, _params(uni), _params(net), gflops, eager, onnx_ms)
+
+
+def render(rows: list[ModelRow], command: str, threads: int, repeats: int, peak: float) -> str:
+    lines = [
+        "## Model: parameters, GFLOPs and CPU latency per RGB-D window",
+        "",
+        f"Command: `{command}`  ",
+        f"Machine: {machine_line()}  ",
+        f"Threads: {threads} (PyTorch and onnxruntime); batch 1; median of {repeats} runs after one "
+        "warm-up; uint8 frames in, logits out (normalisation and FRP guidance included).  ",
+        "GFLOPs count a multiply-add as 2 FLOPs (torch.utils.flop_counter); the paper's "
+        '"GFLOP" figures count multiply-adds, i.e. half these numbers.  ',
+        f"Machine peak: {peak:.1f} GFLOP/s, a 2048 x 2048 x 2048 float32 MatMul through onnxruntime with the "
+        "same threads (median of 5); fraction of peak = (GFLOPs / window) / (onnxruntime seconds / window) / peak.",
+        "",
+        "| profile | window | params unimodal (M) | params RGB-D (M) | GFLOPs / RGB-D window "
+        "| eager PyTorch (ms) | onnxruntime (ms) | eager / onnxruntime | fraction of peak |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.profile} | {r.frames} x {r.size}px | {r.params_unimodal_m:.2f} | {r.params_rgbd_m:.2f} "
+            f"| {r.gflops_rgbd:.2f} | {r.eager_ms:.1f} | {r.onnx_ms:.1f} | {r.ratio:.2f} "
+            f"| {r.peak_fraction(peak):.1%} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def run_model_bench(profiles: list[str], out: Path, repeats: int, threads: int) -> list[ModelRow]:
+    """Measure every profile, print a table and rewrite the model section of `out`."""
+    from training.bench.peak import matmul_peak_gflops
+
+    peak = matmul_peak_gflops(threads)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for profile in tqdm(profiles, desc="profiles", unit="profile"):
+            rows.append(bench_profile(profile, repeats, threads, Path(tmp)))
+    table = Table(title="RGB-D window, batch 1")
+    for col in ("profile", "params (M)", "GFLOPs", "eager ms", "onnxruntime ms", "ratio", "of peak"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            r.profile,
+            f"{r.params_rgbd_m:.2f}",
+            f"{r.gflops_rgbd:.2f}",
+            f"{r.eager_ms:.1f}",
+            f"{r.onnx_ms:.1f}",
+            f"{r.ratio:.2f}",
+            f"{r.peak_fraction(peak):.1%}",
+        )
+    Console().print(table)
+    command = f"gesture bench --profiles {','.join(profiles)} --repeats {repeats} --threads {threads}"
+    write_section(out, "model", render(rows, command, threads, repeats, peak))
+    return rows

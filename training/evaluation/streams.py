@@ -1,0 +1,93 @@
+"""`gesture evaluate-stream`: online recognition on continuous streams with ground truth.
+
+Scores, as Köpüklü et al. 2019: Levenshtein accuracy `(N - edit distance) / N` between the
+ground-truth gesture sequence and the emitted events, and the delay from a gesture's last
+frame to its event (negative when the event fires before the gesture ends).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from service.streaming.events import EventParams, GestureEvent, levenshtein_accuracy
+from service.streaming.windows import classify_windows
+from training.evaluation.clips import load_predictor
+
+
+@dataclass
+class StreamScore:
+    name: str
+    truth: list[int]
+    detected: list[int]
+    accuracy: float
+    delays: list[int]
+
+
+def match_delays(truth: list[dict], events: list[GestureEvent], max_late: int = 90) -> list[int]:
+    """Delay in frames of each ground-truth gesture that an event of its label matched."""
+    used: set[int] = set()
+    delays = []
+    for g in truth:
+        for i, e in enumerate(events):
+            if i not in used and e.label_id == g["label"] and g["start"] <= e.fired_at_frame <= g["end"] + max_late:
+                used.add(i)
+                delays.append(e.fired_at_frame - g["end"])
+                break
+    return delays
+
+
+def load_streams(data: Path) -> list[tuple[str, np.ndarray, np.ndarray, dict]]:
+    """Every `streams/*.npz` (rgb, depth) with its `.json` ground truth under `data`."""
+    folder = Path(data) / "streams" if (Path(data) / "streams").is_dir() else Path(data)
+    out = []
+    for npz in sorted(folder.glob("*.npz")):
+        meta_path = npz.with_suffix(".json")
+        if not meta_path.is_file():
+            raise FileNotFoundError(f"ground truth missing for {npz}: expected {meta_path}")
+        with np.load(npz, allow_pickle=False) as z:
+            out.append((npz.stem, z["rgb"], z["depth"], json.loads(meta_path.read_text())))
+    if not out:
+        raise FileNotFoundError(f"no streams (*.npz + *.json) in {folder}")
+    return out
+
+
+def evaluate_streams(
+    model: Path, data: Path, hop: int = 4, params: EventParams | None = None, progress: bool = True
+) -> tuple[list[StreamScore], dict]:
+    """Per-stream scores and the totals (accuracy over all gestures, mean delay)."""
+    card, predict = load_predictor(model)
+    scores = []
+    for name, rgb, depth, meta in tqdm(load_streams(data), desc="streams", disable=not progress):
+        _, events = classify_windows(
+            rgb if "rgb" in card.modalities else None,
+            depth if "depth" in card.modalities else None,
+            card,
+            predict,
+            hop,
+            params,
+        )
+        truth = [g["label"] for g in meta["events"]]
+        detected = [e.label_id for e in events]
+        scores.append(
+            StreamScore(
+                name, truth, detected, levenshtein_accuracy(truth, detected), match_delays(meta["events"], events)
+            )
+        )
+    n = sum(len(s.truth) for s in scores)
+    errors = sum(len(s.truth) - s.accuracy * len(s.truth) for s in scores)
+    delays = [d for s in scores for d in s.delays]
+    totals = {
+        "levenshtein_accuracy": (n - errors) / n if n else 0.0,
+        "gestures": n,
+        "events": sum(len(s.detected) for s in scores),
+        "mean_delay_frames": float(np.mean(delays)) if delays else None,
+        "matched": len(delays),
+        "hop": hop,
+        "stream_window": card.stream_window,
+    }
+    return scores, totals

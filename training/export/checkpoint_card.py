@@ -1,0 +1,58 @@
+"""`gesture export`: one of our checkpoints to the ONNX contract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from service.inference.model_card import ModelCard, read_model_card
+from training.checkpoint import load_checkpoint, network_from_checkpoint
+from training.export.onnx import ParityReport, export_onnx
+from training.export.stages import export_stages, supports_stages
+
+
+def card_from_checkpoint(blob: dict[str, Any], source: str, stream_window: int = 0) -> ModelCard:
+    """The model card a checkpoint implies (labels, modalities, preprocessing)."""
+    cfg = blob["model_config"]
+    modalities = ["rgb", "depth"] if blob["modalities"] == "rgbd" else [blob["modalities"]]
+    depth = blob.get("depth", {})
+    resize = int(blob.get("train_config", {}).get("augment", {}).get("resize", cfg["size"]))
+    return ModelCard(
+        labels=list(blob["labels"]),
+        modalities=modalities,
+        frames=int(cfg["frames"]),
+        height=int(cfg["size"]),
+        width=int(cfg["size"]),
+        frp_window=int(cfg["frp_window"]),
+        resize=max(resize, int(cfg["size"])),
+        depth_encoding=depth.get("encoding", "gray"),
+        depth_near_mm=float(depth.get("near_mm", 300.0)),
+        depth_far_mm=float(depth.get("far_mm", 3000.0)),
+        profile=str(cfg.get("profile", "")),
+        source=source,
+        stream_window=stream_window,
+    )
+
+
+def export_checkpoint(
+    ckpt: Path, out: Path, source: str | None = None, stream_window: int = 0, stages: bool = True
+) -> ParityReport:
+    """Export a checkpoint written by `gesture train`; raises ParityError on mismatch.
+
+    Args:
+        stream_window: raw frames a live window spans (0: the model's T frames).
+        stages: also write the incremental-streaming stages (x.frame.onnx, x.window.onnx)
+            where the network has them (not the official CAPF layout).
+    """
+    blob = load_checkpoint(ckpt)
+    net = network_from_checkpoint(blob)
+    epoch = int(blob.get("epoch", -1)) + 1
+    text = (
+        source
+        or f"gesture train checkpoint {Path(ckpt).name} (epoch {epoch}, valid top-1 {blob.get('valid_top1', 0):.4f})"
+    )
+    report = export_onnx(net, card_from_checkpoint(blob, text, stream_window), out)
+    if stages and supports_stages(net):
+        card, _ = read_model_card(str(out))
+        export_stages(net, card, out)
+    return report

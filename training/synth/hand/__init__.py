@@ -1,0 +1,1 @@
+"""The hand: its shape and pose, and its colour."""

@@ -1,0 +1,1 @@
+"""The scene behind the hand: backgrounds, patterns, distractors, lighting, and their layout."""

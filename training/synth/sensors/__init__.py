@@ -1,0 +1,1 @@
+"""What the sensors add: depth noise and holes, RGB effects."""
