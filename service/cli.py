@@ -5,15 +5,26 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from service.cli_errors import fail
 from service.client.clients import GestureAPIError
 from service.inference.model_card import ModelCardError, read_model_card
-from service.sources.realsense import CameraDisconnected, RealSenseError, RealSenseSource
+from service.sources.realsense import (
+    CameraDisconnected,
+    RealSenseError,
+    RealSenseSource,
+    frame_pairs,
+    realsense_source,
+)
+
+if TYPE_CHECKING:
+    from service.sources.uploads import DecodedClip
 
 console = Console(soft_wrap=True)
 status = Console(stderr=True, soft_wrap=True)  # progress and errors of commands whose stdout is data
@@ -27,8 +38,7 @@ def info(
     try:
         card, meta = read_model_card(model)
     except (FileNotFoundError, ModelCardError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+        fail(str(exc), console)
     if as_json:
         print(
             json.dumps(
@@ -72,37 +82,17 @@ def classify(
     as_json: bool = typer.Option(False, "--json", help="Print the full result as JSON."),
 ) -> None:
     """Classify a clip locally with the same pipeline as the server (no server needed)."""
-    import os
-
     from service.errors import ClientError
     from service.inference.onnx_session import OnnxModel
     from service.settings import default_model_path
-    from service.sources.realsense import RECORDING_SUFFIXES
-    from service.sources.uploads import DecodedClip, Limits, check_clip, decode_npz, decode_recording, decode_video
     from service.streaming.clips import classify_clip
 
     try:
         onnx_model = OnnxModel(model or default_model_path())
-        with open(clip, "rb") as f:
-            data = f.read()
-        limits = Limits()
-        suffix = os.path.splitext(clip)[1].lower()
-        if suffix == ".npz":
-            decoded = decode_npz(data)
-        elif suffix in RECORDING_SUFFIXES:
-            decoded = decode_recording(data, suffix, limits.max_frames)
-        else:
-            rgb, fps = decode_video(data, suffix, depth=False, max_frames=limits.max_frames)
-            d = None
-            if depth is not None:
-                with open(depth, "rb") as f:
-                    d, _ = decode_video(f.read(), os.path.splitext(depth)[1], depth=True, max_frames=limits.max_frames)
-            decoded = DecodedClip(rgb, d, fps)
-        check_clip(decoded, limits)
+        decoded = _read_clip(clip, depth)
         result = classify_clip(decoded, onnx_model.card, onnx_model.logits, top_k=top_k, hop=hop)
     except (FileNotFoundError, ModelCardError, ClientError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+        fail(str(exc), console)
     if as_json:
         print(json.dumps(result))
         return
@@ -113,6 +103,20 @@ def classify(
         console.print(
             f"  event {event['label']} frames {event['start_frame']}-{event['end_frame']} ({event['confidence']:.2f})"
         )
+
+
+def _read_clip(clip: str, depth: str | None) -> DecodedClip:
+    """Decode a local clip file with the server's own decoders and upload limits, so that
+    `gesture classify` accepts and refuses exactly what `POST /v1/classify` does.
+
+    Raises:
+        FileNotFoundError: `clip` or `depth` does not exist.
+        ClientError: the file cannot be decoded or breaks the upload limits.
+    """
+    from service.sources.uploads import Limits, check_clip, decode_upload, local_upload_files
+
+    limits = Limits()
+    return check_clip(decode_upload(local_upload_files(clip, depth), limits), limits)
 
 
 def serve(
@@ -150,11 +154,9 @@ def serve(
     try:
         settings = Settings(**overrides)
     except ValueError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+        fail(str(exc), console)
     if not settings.model.is_file():
-        console.print(f"[red]error:[/red] model not found: {settings.model}")
-        raise typer.Exit(2)
+        fail(f"model not found: {settings.model}", console)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -176,8 +178,7 @@ def _realsense_frames(source: RealSenseSource) -> Iterator[tuple[np.ndarray, np.
     """Frames of an opened source; an unplugged camera ends the stream cleanly (the server
     gets a stop message and its final stats)."""
     try:
-        for frame in source.frames():
-            yield frame.rgb, frame.depth_mm
+        yield from frame_pairs(source)
     except CameraDisconnected as exc:
         status.print(f"[red]{exc}[/red]: stopping the stream")
     finally:
@@ -208,29 +209,23 @@ def stream(
     """Stream frames to a running server and print gesture events live (Ctrl-C stops)."""
     import asyncio
 
-    from service.client.clients.stream_command import Printer, run_stream
+    from service.client.stream_command import Printer, run_stream
 
     chosen = [x for x in (camera, recording, synth) if x is not None]
     if len(chosen) != 1:
-        status.print("[red]error:[/red] give exactly one of --camera, --recording, --synth")
-        raise typer.Exit(2)
+        fail("give exactly one of --camera, --recording, --synth", status)
     try:
         if synth is not None:
             frames, rate = _synth_frames(synth, gestures)
             pace = not fast
         else:
-            source = (
-                RealSenseSource(recording=recording)
-                if recording is not None
-                else RealSenseSource(serial=None if camera == "first" else camera, width=width, height=height, fps=fps)
-            ).open()
+            source = realsense_source(recording, camera, width, height, fps).open()
             frames, rate = _realsense_frames(source), float(source.stream_fps or fps)
             pace = camera is None and not fast  # a camera paces itself
         printer = Printer(Console(stderr=as_json), as_json=as_json, show_predictions=predictions)
         report = asyncio.run(run_stream(frames, rate, server, api_key, hop, pace, printer, preview, retries))
     except (RealSenseError, ConnectionError, GestureAPIError, RuntimeError) as exc:
-        status.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+        fail(str(exc), status)
     except KeyboardInterrupt:
         status.print("stopped")
         return
@@ -254,6 +249,5 @@ def export_triton(
     try:
         folder = write_repo(model, out, name, max_batch_size, fp16=not fp32, gpu=not cpu)
     except (FileNotFoundError, ValueError, ModelCardError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+        fail(str(exc), console)
     console.print(f"wrote {folder} (config.pbtxt, labels.txt, 1/model.onnx)")

@@ -45,7 +45,8 @@ class MissingModality(ClientError):
 
 
 class Overloaded(ClientError):
-    """The inference queue is full: the client should retry later."""
+    """The inference queue is full: the client should retry later. The API's word for the
+    scheduler's `QueueFull` (the inference core raises no HTTP errors)."""
 
     status = 503
     code = "overloaded"

@@ -62,7 +62,7 @@ def test_evaluate_npz_folder_with_labels_csv(tmp_path):
 def test_websocket_stream_of_generated_gestures_emits_events(tmp_path):
     from websockets.sync.client import connect
 
-    from service.sources.frame_codec import encode_depth, encode_rgb, pack_frame
+    from service.sources.frame_codec import encode_depth_payload, encode_rgb_payload, pack_frame
     from service.streaming.events import levenshtein_accuracy
     from tests.server_utils import running_server
     from training.synth import render_stream
@@ -79,7 +79,7 @@ def test_websocket_stream_of_generated_gestures_emits_events(tmp_path):
         for i, (rgb, depth) in enumerate(zip(stream.rgb, stream.depth)):
             # Paced at 30 fps like a camera: the server skips windows it cannot keep up with.
             time.sleep(max(0.0, started + i / 30 - time.perf_counter()))
-            ws.send(pack_frame(i, i / 30, encode_rgb(rgb, "jpeg"), encode_depth(depth, "png16")))
+            ws.send(pack_frame(i, i / 30, encode_rgb_payload(rgb, "jpeg"), encode_depth_payload(depth, "png16")))
         ws.send(json.dumps({"type": "stop"}))
         messages = []
         while True:
@@ -98,7 +98,7 @@ def test_websocket_stream_of_generated_gestures_emits_events(tmp_path):
 @pytest.fixture(scope="module")
 def gesture_recordings(tmp_path_factory):
     """RealSense recordings (.db3, written without a camera) of generated gestures."""
-    from training.synth.writers.realsense import write_recording
+    from tests.recordings import write_recording
 
     folder = tmp_path_factory.mktemp("recordings")
     out = {}
@@ -127,9 +127,9 @@ def test_recordings_classify_right_through_cli_and_rest(gesture_recordings):
 
 
 def test_gesture_stream_of_a_recording_reports_its_gestures(tmp_path):
+    from tests.recordings import write_recording
     from tests.server_utils import running_server
     from training.synth import render_stream
-    from training.synth.writers.realsense import write_recording
 
     stream = render_stream(key_rng(4711), size=128, n_gestures=3, labels=[2, 5, 8])
     path = write_recording(tmp_path / "three.db3", stream.rgb, stream.depth)

@@ -26,8 +26,9 @@ from service.inference.prometheus import Metrics
 from service.inference.runtime import Runtime
 from service.inference.stages import load_stages
 from service.settings import Settings
+from service.streaming.window_inference import new_stream, submit_window
 from tests.server_utils import running_server
-from tests.test_service import _drain, _frames_of, _start
+from tests.stream_helpers import drain, frames_of, start_stream
 from training.synth import key_rng, render_stream
 
 T = 8  # tiny profile frames
@@ -150,14 +151,14 @@ def test_stage_files_are_found_and_checked(staged_model, tmp_path):
 
 def test_incremental_stream_first_window_is_the_full_window(runtime):
     rgb, depth = _stream()
-    session = runtime.new_stream(hop=4)
+    session = new_stream(runtime, hop=4)
     assert type(session).__name__ == "IncrementalStream" and session.stride == STRIDE
     warmups = 0
     for i in range(len(rgb)):
         window = session.push(i, rgb[i], depth[i])
         if window is None:
             continue
-        out = runtime.submit_window(session, window).result(timeout=60)
+        out = submit_window(runtime, session, window).result(timeout=60)
         if not window.warmup:
             break
         # Before T grid frames the frame stage already runs (so the first window costs no
@@ -172,7 +173,7 @@ def test_incremental_stream_first_window_is_the_full_window(runtime):
 
 def test_skipped_windows_lose_no_frames_and_a_late_stream_restarts(runtime):
     rgb, depth = _stream(90)
-    every, every_other, late = (runtime.new_stream(hop=4) for _ in range(3))
+    every, every_other, late = (new_stream(runtime, hop=4) for _ in range(3))
     last: dict[str, np.ndarray] = {}
     due, ends = 0, {}
     for i in range(len(rgb)):
@@ -187,7 +188,7 @@ def test_skipped_windows_lose_no_frames_and_a_late_stream_restarts(runtime):
                 or (name == "late" and i >= 80 and "late" not in last)  # never ran before frame 80
             )
             if run:
-                out = runtime.submit_window(session, window).result(timeout=60)
+                out = submit_window(runtime, session, window).result(timeout=60)
                 if window.warmup:
                     continue
                 last[name] = out["logits"]
@@ -207,11 +208,11 @@ def test_skipped_windows_lose_no_frames_and_a_late_stream_restarts(runtime):
 def _stream_over_server(url: str, frames: int) -> tuple[dict, list[dict]]:
     rgb, depth = _stream(frames)
     with connect(url.replace("http", "ws") + "/v1/stream", max_size=None, max_queue=None) as ws:
-        ready = _start(ws, 48, 48)
-        for msg in _frames_of(rgb, depth):
+        ready = start_stream(ws, 48, 48)
+        for msg in frames_of(rgb, depth):
             ws.send(msg)
         ws.send(json.dumps({"type": "stop"}))
-        return ready, _drain(ws)
+        return ready, drain(ws)
 
 
 def test_server_streams_incrementally_and_can_be_told_not_to(staged_model):

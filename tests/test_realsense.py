@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 from service.sources.realsense import RealSenseError, RealSenseSource, read_recording
+from tests.recordings import write_recording
 from tests.server_utils import ROOT, running_server
 from tests.tiny_models import export_tiny
 from training.data.frame_io import read_image
 from training.synth import CLASS_NAMES, key_rng, render_clip
-from training.synth.writers.realsense import write_recording
 
 REAL = ROOT.parent / "shared" / "data" / "real"
 D435_BAG = REAL / "realsense-d435" / "single_depth_color_640x480.bag"

@@ -16,8 +16,9 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from service.sources.frame_codec import encode_depth, encode_rgb, pack_frame
+from service.sources.frame_codec import encode_depth_payload, encode_rgb_payload, pack_frame
 from tests.server_utils import ROOT, running_server
+from tests.stream_helpers import drain, frames_of, start_stream
 from training.synth import CLASS_NAMES, key_rng, render_clip, render_stream
 
 
@@ -160,45 +161,17 @@ def test_not_multipart(server):
     assert r.status_code == 415 and r.json()["error"] == "unsupported_media"
 
 
-def _frames_of(rgb: np.ndarray, depth: np.ndarray, start: int = 0) -> list[bytes]:
-    return [
-        pack_frame(start + i, (start + i) / 30, encode_rgb(r, "jpeg"), encode_depth(d, "png16"))
-        for i, (r, d) in enumerate(zip(rgb, depth))
-    ]
-
-
-def _start(ws, h, w, **extra):
-    ws.send(
-        json.dumps(
-            {"type": "start", "modalities": ["rgb", "depth"], "width": w, "height": h, "fps": 30, "hop": 4, **extra}
-        )
-    )
-    ready = json.loads(ws.recv(timeout=30))
-    assert ready["type"] == "ready", ready
-    return ready
-
-
-def _drain(ws, reason="final", timeout=60):
-    """Messages up to the stats message with this reason (final, or requested)."""
-    out = []
-    while True:
-        msg = json.loads(ws.recv(timeout=timeout))
-        out.append(msg)
-        if msg["type"] == "stats" and msg["reason"] == reason:
-            return out
-
-
 def test_websocket_stream_predicts_every_hop(server):
     stream = render_stream(key_rng(3), size=64, n_gestures=2)
     n = 40
     ws_url = server.replace("http", "ws") + "/v1/stream"
     with connect(ws_url, max_size=None, max_queue=None) as ws:
-        ready = _start(ws, 64, 64)
+        ready = start_stream(ws, 64, 64)
         assert ready["window"] == 12 and ready["labels"] == list(CLASS_NAMES)
-        for msg in _frames_of(stream.rgb[:n], stream.depth[:n]):
+        for msg in frames_of(stream.rgb[:n], stream.depth[:n]):
             ws.send(msg)
         ws.send(json.dumps({"type": "stop"}))
-        msgs = _drain(ws)
+        msgs = drain(ws)
     predictions = [m for m in msgs if m["type"] == "prediction"]
     stats = msgs[-1]
     assert stats["frames"] == n and stats["rejected"] == 0
@@ -209,37 +182,37 @@ def test_websocket_stream_predicts_every_hop(server):
 
 def test_bad_frames_are_reported_and_a_second_stream_is_undisturbed(server):
     stream = render_stream(key_rng(4), size=48, n_gestures=2)
-    frames = _frames_of(stream.rgb[:32], stream.depth[:32])
+    frames = frames_of(stream.rgb[:32], stream.depth[:32])
     ws_url = server.replace("http", "ws") + "/v1/stream"
     results: dict[str, list] = {}
 
     def good_stream():
         with connect(ws_url, max_size=None, max_queue=None) as ws:
-            _start(ws, 48, 48)
+            start_stream(ws, 48, 48)
             for msg in frames:
                 ws.send(msg)
             ws.send(json.dumps({"type": "stop"}))
-            results["good"] = _drain(ws)
+            results["good"] = drain(ws)
 
     thread = threading.Thread(target=good_stream)
     thread.start()
     with connect(ws_url, max_size=None, max_queue=None) as ws:
-        _start(ws, 48, 48)
+        start_stream(ws, 48, 48)
         ws.send(b"garbage")  # malformed header
         ws.send(frames[5])
         ws.send(frames[3])  # out of order
         ws.send(pack_frame(9, 0.3, b"\xff\xd8 not a jpeg", b"x"))  # undecodable
         wrong = cv2.resize(stream.rgb[0], (32, 32))
-        ws.send(pack_frame(10, 0.33, encode_rgb(wrong, "jpeg"), encode_depth(stream.depth[0], "png16")))
-        ws.send(pack_frame(11, 0.36, encode_rgb(stream.rgb[0], "jpeg"), b""))  # missing depth
+        ws.send(pack_frame(10, 0.33, encode_rgb_payload(wrong, "jpeg"), encode_depth_payload(stream.depth[0], "png16")))
+        ws.send(pack_frame(11, 0.36, encode_rgb_payload(stream.rgb[0], "jpeg"), b""))  # missing depth
         ws.send(json.dumps({"type": "stats"}))
-        msgs = _drain(ws, "requested")
+        msgs = drain(ws, "requested")
         errors = [m["error"] for m in msgs if m["type"] == "error"]
         assert errors == ["malformed_frame", "out_of_order", "undecodable", "wrong_size", "missing_modality"]
         assert msgs[-1]["rejected"] == 5 and msgs[-1]["frames"] == 6
         ws.send(frames[12])  # the stream is still alive
         ws.send(json.dumps({"type": "stats"}))
-        assert _drain(ws, "requested")[-1]["frames"] == 7
+        assert drain(ws, "requested")[-1]["frames"] == 7
     thread.join(timeout=120)
     good = results["good"]
     assert not [m for m in good if m["type"] == "error"]
@@ -280,7 +253,7 @@ def test_api_key_is_enforced(tiny_model):
         with connect(url.replace("http", "ws") + "/v1/stream") as ws:
             assert json.loads(ws.recv(timeout=30))["error"] == "unauthorized"
         with connect(url.replace("http", "ws") + "/v1/stream?api_key=s3cret") as ws:
-            _start(ws, 32, 32)
+            start_stream(ws, 32, 32)
 
 
 def test_service_never_imports_torch():

@@ -12,10 +12,17 @@ import time
 import numpy as np
 import pytest
 
-from service.client.clients import GestureAPIError, GestureClient, GestureEvent, Prediction, StreamClient, StreamStats
+from service.client.clients import (
+    GestureAPIError,
+    GestureClient,
+    Prediction,
+    ReportedGesture,
+    StreamClient,
+    StreamStats,
+)
+from tests.recordings import write_recording
 from tests.server_utils import GESTURE, ROOT, free_port, running_server
 from training.synth import CLASS_NAMES, key_rng, render_clip, render_stream
-from training.synth.writers.realsense import write_recording
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +79,7 @@ def test_stream_client_sends_frames_and_gets_final_stats(server):
     final = messages[-1]
     assert isinstance(final, StreamStats) and final.reason == "final"
     assert final.frames == len(stream.rgb) and final.rejected == 0
-    assert all(isinstance(m, (Prediction, GestureEvent, StreamStats)) for m in messages)
+    assert all(isinstance(m, (Prediction, ReportedGesture, StreamStats)) for m in messages)
 
 
 def test_gesture_stream_synth_prints_json_messages(server):

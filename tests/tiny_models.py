@@ -31,9 +31,8 @@ def export_tiny(path: Path, modalities: str = "rgbd", stream_window: int = 12, s
     net = build_model(cfg, modalities)
     export_onnx(net, card, path)
     if stages:
-        from training.export.stages import export_stages
-
         from service.inference.model_card import read_model_card
+        from training.export.stages import export_stages
 
         export_stages(net, read_model_card(str(path))[0], path)
     return path

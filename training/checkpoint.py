@@ -14,6 +14,7 @@ from model.build import build_model
 from model.capf import CrossModalFusionNetwork
 from model.config import FusionConfig, ModelConfig, SpatialConfig, TemporalConfig
 from model.unimodal import UnimodalNetwork
+from service.inference.model_card import ModelCard
 
 FORMAT = "gesture-checkpoint-1"
 
@@ -81,6 +82,38 @@ def network_from_checkpoint(blob: dict[str, Any]) -> UnimodalNetwork | CrossModa
     net = build_model(cfg, blob["modalities"])
     net.load_state_dict(blob["model"])
     return net.eval()
+
+
+def card_from_checkpoint(blob: dict[str, Any], source: str, stream_window: int = 0) -> ModelCard:
+    """The model card a checkpoint implies (labels, modalities, preprocessing).
+
+    It sits with the checkpoint format because it only reads checkpoint fields: exporting a
+    checkpoint and evaluating one both need the card, so neither reaches into the other.
+
+    Args:
+        blob: a checkpoint as `load_checkpoint` returns it.
+        source: where the model came from, for the card's provenance line.
+        stream_window: raw frames a live-stream window spans (0: the model's T frames).
+    """
+    cfg = blob["model_config"]
+    modalities = ["rgb", "depth"] if blob["modalities"] == "rgbd" else [blob["modalities"]]
+    depth = blob.get("depth", {})
+    resize = int(blob.get("train_config", {}).get("augment", {}).get("resize", cfg["size"]))
+    return ModelCard(
+        labels=list(blob["labels"]),
+        modalities=modalities,
+        frames=int(cfg["frames"]),
+        height=int(cfg["size"]),
+        width=int(cfg["size"]),
+        frp_window=int(cfg["frp_window"]),
+        resize=max(resize, int(cfg["size"])),
+        depth_encoding=depth.get("encoding", "gray"),
+        depth_near_mm=float(depth.get("near_mm", 300.0)),
+        depth_far_mm=float(depth.get("far_mm", 3000.0)),
+        profile=str(cfg.get("profile", "")),
+        source=source,
+        stream_window=stream_window,
+    )
 
 
 def load_unimodal_into(branch: UnimodalNetwork, path: Path, modality: str) -> None:

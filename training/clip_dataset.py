@@ -12,8 +12,7 @@ from torch.utils.data import Dataset
 
 from model.config import get_profile
 from service.inference.depth import encode_depth
-from training.data import ClipDataset as ClipReader
-from training.data import ClipTransform, open_dataset, sample_indices
+from training.data import ClipReader, ClipTransform, open_dataset, sample_indices
 from training.data.stream_windows import ConcatClips, StreamWindowDataset
 from training.train_config import TrainConfig
 

@@ -1,4 +1,4 @@
-"""The optional API key, checked the same way on every protected route and WebSocket."""
+"""The optional API key: one rule for every protected route and WebSocket."""
 
 from __future__ import annotations
 
@@ -8,6 +8,12 @@ from starlette.requests import HTTPConnection
 
 from service.errors import Unauthorized
 from service.settings import Settings
+
+
+def supplied_api_key(conn: HTTPConnection) -> str | None:
+    """The key a request or WebSocket carries: the X-API-Key header, else the api_key query
+    parameter (browsers cannot set headers on a WebSocket)."""
+    return conn.headers.get("x-api-key") or conn.query_params.get("api_key")
 
 
 def check_api_key(settings: Settings, supplied: str | None) -> None:
@@ -20,12 +26,3 @@ def check_api_key(settings: Settings, supplied: str | None) -> None:
         return
     if supplied is None or not hmac.compare_digest(supplied.encode(), settings.api_key.encode()):
         raise Unauthorized("missing or wrong API key (X-API-Key header or api_key query parameter)")
-
-
-def authorize(conn: HTTPConnection) -> None:
-    """Check the key of a request or WebSocket (X-API-Key header or api_key query).
-
-    Raises:
-        Unauthorized: as `check_api_key`.
-    """
-    check_api_key(conn.app.state.settings, conn.headers.get("x-api-key") or conn.query_params.get("api_key"))

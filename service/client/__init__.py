@@ -4,14 +4,16 @@ from service.client.clients import (
     ClassifyResult,
     GestureAPIError,
     GestureClient,
-    GestureEvent,
     LabelScore,
     Prediction,
+    ReportedGesture,
     StreamClient,
     StreamError,
     StreamStats,
     parse_message,
 )
+
+GestureEvent = ReportedGesture  # the name it had before; `service.streaming.events.GestureEvent` is its base
 
 __all__ = [
     "ClassifyResult",
@@ -20,6 +22,7 @@ __all__ = [
     "GestureEvent",
     "LabelScore",
     "Prediction",
+    "ReportedGesture",
     "StreamClient",
     "StreamError",
     "StreamStats",

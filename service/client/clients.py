@@ -34,10 +34,9 @@ import httpx
 import numpy as np
 from websockets.asyncio.client import ClientConnection, connect
 
-from service.sources.frame_codec import encode_depth, encode_rgb, pack_frame
-from service.streaming import events
-
-VIDEO_FIELDS = {".npz": "clip", ".bag": "clip", ".db3": "clip"}
+from service.sources.frame_codec import encode_depth_payload, encode_rgb_payload, pack_frame
+from service.sources.uploads import upload_field
+from service.streaming.events import GestureEvent
 
 
 class GestureAPIError(RuntimeError):
@@ -56,9 +55,14 @@ class LabelScore:
 
 
 @dataclass(frozen=True)
-class GestureEvent(events.GestureEvent):
+class ReportedGesture(GestureEvent):
     """One detected gesture as the server reports it (frames are stream or clip frame
-    indices), with the server's latency for live streams."""
+    indices), with the server's latency for live streams.
+
+    A subclass of the service's `GestureEvent` (same fields, same `to_json`), under its own
+    name so that client code never confuses the two; `service.client.GestureEvent` remains
+    an alias of it.
+    """
 
     latency_ms: float | None = None
 
@@ -108,18 +112,18 @@ class ClassifyResult:
     fps: float | None
     model: str
     timeline: list[Prediction] = field(default_factory=list)
-    events: list[GestureEvent] = field(default_factory=list)
+    events: list[ReportedGesture] = field(default_factory=list)
 
 
-StreamMessage = Prediction | GestureEvent | StreamStats | StreamError
+StreamMessage = Prediction | ReportedGesture | StreamStats | StreamError
 
 
 def _scores(rows: list[dict[str, Any]]) -> list[LabelScore]:
     return [LabelScore(r["label"], int(r["label_id"]), float(r["probability"])) for r in rows]
 
 
-def _event(m: dict[str, Any]) -> GestureEvent:
-    return GestureEvent(
+def _event(m: dict[str, Any]) -> ReportedGesture:
+    return ReportedGesture(
         m["label"],
         int(m["label_id"]),
         int(m["start_frame"]),
@@ -225,7 +229,7 @@ class GestureClient:
         """Classify a `.npz` clip, a RealSense recording (`.bag`/`.db3`), or an RGB video
         (with `depth_video`, an 8-bit depth video, for RGB-D models)."""
         path = Path(path)
-        name = VIDEO_FIELDS.get(path.suffix.lower(), "rgb")
+        name = upload_field(path.name)
         files = {name: (path.name, path.read_bytes())}
         if depth_video is not None:
             depth_video = Path(depth_video)
@@ -319,9 +323,11 @@ class StreamClient:
     ) -> int:
         """Send one frame (rgb uint8 [H, W, 3], depth uint16 [H, W] mm); returns its index."""
         assert self._ws is not None, "use `async with StreamClient(...)`"
-        rgb_bytes = encode_rgb(rgb, self.start["rgb_encoding"]) if rgb is not None and "rgb" in self.modalities else b""
+        rgb_bytes = (
+            encode_rgb_payload(rgb, self.start["rgb_encoding"]) if rgb is not None and "rgb" in self.modalities else b""
+        )
         depth_bytes = (
-            encode_depth(depth_mm, self.start["depth_encoding"])
+            encode_depth_payload(depth_mm, self.start["depth_encoding"])
             if depth_mm is not None and "depth" in self.modalities
             else b""
         )

@@ -21,15 +21,15 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 
 from service.client.clients import (
     GestureAPIError,
-    GestureEvent,
     Prediction,
+    ReportedGesture,
     StreamClient,
     StreamError,
     StreamMessage,
     StreamStats,
 )
+from service.sources.frames import FramePair
 
-FramePair = tuple[np.ndarray, np.ndarray]  # rgb uint8 [H, W, 3], depth uint16 [H, W] mm
 BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0)
 RETRYABLE = {"not_ready", "too_many_streams"}  # the server will take the stream later
 
@@ -39,7 +39,7 @@ class StreamReport:
     """What a `gesture stream` run did."""
 
     frames_sent: int = 0
-    events: list[GestureEvent] = field(default_factory=list)
+    events: list[ReportedGesture] = field(default_factory=list)
     predictions: int = 0
     reconnects: int = 0
     final_stats: list[StreamStats] = field(default_factory=list)
@@ -53,13 +53,13 @@ class Printer:
 
     def __call__(self, message: StreamMessage) -> None:
         if self.as_json:
-            kind = {Prediction: "prediction", GestureEvent: "gesture", StreamStats: "stats", StreamError: "error"}
+            kind = {Prediction: "prediction", ReportedGesture: "gesture", StreamStats: "stats", StreamError: "error"}
             record = {"type": kind[type(message)], **message.__dict__}
             if isinstance(message, Prediction):
                 record["top"] = [s.__dict__ for s in message.top]
             print(json.dumps(record), flush=True)
             return
-        if isinstance(message, GestureEvent):
+        if isinstance(message, ReportedGesture):
             self.console.print(
                 f"[bold green]{message.label}[/bold green] frames {message.start_frame}-{message.end_frame} "
                 f"(confidence {message.confidence:.2f})"
@@ -95,7 +95,7 @@ class Preview:
             ) from exc
 
     def update(self, message: StreamMessage) -> None:
-        if isinstance(message, GestureEvent):
+        if isinstance(message, ReportedGesture):
             self.label = message.label
 
     def show(self, rgb: np.ndarray) -> None:
@@ -111,7 +111,7 @@ class Preview:
 
 async def _receive(stream: StreamClient, report: StreamReport, printer: Printer, preview: Preview | None) -> None:
     async for message in stream.messages():
-        if isinstance(message, GestureEvent):
+        if isinstance(message, ReportedGesture):
             report.events.append(message)
         elif isinstance(message, Prediction):
             report.predictions += 1
@@ -177,7 +177,7 @@ async def run_stream(
                         with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
                             await receiver
                     for message in await stream.stop():
-                        if isinstance(message, GestureEvent):
+                        if isinstance(message, ReportedGesture):
                             report.events.append(message)
                         elif isinstance(message, StreamStats) and message.reason == "final":
                             report.final_stats.append(message)

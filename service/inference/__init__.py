@@ -1,1 +1,2 @@
-"""Running the model: its card, onnxruntime sessions and incremental stages, preprocessing, the batching scheduler, the runtime that owns them, Prometheus metrics, Triton export."""
+"""Running the model: its card, onnxruntime sessions and incremental stages, preprocessing, the
+batching scheduler, the runtime that owns them, Prometheus metrics, Triton export."""

@@ -15,16 +15,15 @@ from service.inference.prometheus import Metrics
 from service.inference.scheduler import InferenceScheduler
 from service.inference.stages import Stages, load_stages
 from service.settings import Settings
-from service.streaming.events import EventParams
-from service.streaming.incremental import IncrementalStream
-from service.streaming.session import StreamSession, Window
 
 log = logging.getLogger("gesture.runtime")
 
 
 class Runtime:
-    """Loads and warms the model (and its incremental stages, when it has them); `predict`
-    runs one window through the shared scheduler, `submit_window` one stream window."""
+    """Loads and warms the model (and its incremental stages, when it has them) and owns
+    their batching schedulers: `predict` runs one window and waits, `submit`,
+    `submit_frames` and `submit_features` queue work for the full model and the two stages.
+    Sessions are driven by the window pipeline (service/streaming), not here."""
 
     def __init__(self, settings: Settings, metrics: Metrics) -> None:
         self.settings = settings
@@ -103,46 +102,35 @@ class Runtime:
             features = features or {f"features_{m}": out[f"window_{m}"] for m in card.modalities}
         stages.window.run(features)
 
-    def new_stream(
-        self, hop: int, window: int | None = None, params: EventParams | None = None
-    ) -> StreamSession | IncrementalStream:
-        """A stream's session: incremental when the model has stages and `window` (default:
-        the card's stream window) is a whole multiple of the model's frames."""
-        card = self.model.card  # type: ignore[union-attr]
-        span = window or card.stream_window
-        if self.stages is not None and span % card.frames == 0:
-            return IncrementalStream(card, self.stages, hop, span, params)
-        return StreamSession(card, hop, window, params)
-
-    def submit_window(self, session: StreamSession | IncrementalStream, window: Window) -> Future:
-        """Queue one stream window; the future resolves to {output name: [K] row} ({} for a
-        warm-up update of an incremental stream).
+    def submit(self, inputs: dict[str, np.ndarray]) -> Future:
+        """Queue one full-model window {modality: [1, T, H, W, 3]}; the future resolves to
+        {output name: [K] row}.
 
         Raises:
-            Overloaded: a queue is full (the window is skipped; an incremental stream keeps
-                its frames for the next one).
+            QueueFull: the full model's queue is full.
         """
-        if not isinstance(session, IncrementalStream):
-            return self.scheduler.submit(window.inputs)  # type: ignore[union-attr]
-        assert self.frame_scheduler is not None and self.window_scheduler is not None
-        work = session.frame_work()
-        first = self.frame_scheduler.submit(work.inputs)
-        result: Future = Future()
+        assert self.scheduler is not None
+        return self.scheduler.submit(inputs)
 
-        def frame_done(done: Future) -> None:
-            try:
-                feeds = session.absorb(work, done.result())
-                if window.warmup:  # not a full window yet: nothing to classify
-                    result.set_result({})
-                    return
-                second = self.window_scheduler.submit(feeds)  # type: ignore[union-attr]
-            except BaseException as exc:  # a failed batch or a full queue: report it
-                result.set_exception(exc)
-                return
-            second.add_done_callback(lambda f: _forward(f, result))
+    def submit_frames(self, inputs: dict[str, np.ndarray]) -> Future:
+        """Queue one frame-stage update (new grid frames and the stream's state); the future
+        resolves to the stage's rows (next state, window features).
 
-        first.add_done_callback(frame_done)
-        return result
+        Raises:
+            QueueFull: the frame stage's queue is full.
+        """
+        assert self.frame_scheduler is not None
+        return self.frame_scheduler.submit(inputs)
+
+    def submit_features(self, features: dict[str, np.ndarray]) -> Future:
+        """Queue one window-stage request (a window's features [1, T, D]); the future
+        resolves to {output name: [K] row}.
+
+        Raises:
+            QueueFull: the window stage's queue is full.
+        """
+        assert self.window_scheduler is not None
+        return self.window_scheduler.submit(features)
 
     @property
     def schedulers(self) -> list[InferenceScheduler]:
@@ -179,17 +167,9 @@ class Runtime:
         return out[self.model.card.outputs[0]][None]
 
     def stop(self) -> None:
+        """Not ready any more; every scheduler finishes the work already queued, then stops."""
         self.ready = False
         self.metrics.ready.set(0)
         for scheduler in (self.frame_scheduler, self.window_scheduler, self.scheduler):
             if scheduler is not None:
                 scheduler.close()
-
-
-def _forward(source: Future, target: Future) -> None:
-    """Copy a finished future's result or exception into another."""
-    exc = source.exception()
-    if exc is not None:
-        target.set_exception(exc)
-    else:
-        target.set_result(source.result())

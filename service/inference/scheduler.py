@@ -3,7 +3,8 @@
 Requests wait in a bounded queue; the worker takes up to `max_batch` of them, waiting at
 most `timeout` for a batch to fill (as Triton's dynamic batcher), runs one onnxruntime
 call, and routes each row back to its request's future. A full queue refuses new work at
-once (`Overloaded`) instead of letting latency grow without bound.
+once (`QueueFull`) instead of letting latency grow without bound; the caller decides what
+that means (the API answers 503 `overloaded`, a stream skips the window).
 """
 
 from __future__ import annotations
@@ -17,9 +18,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from service.errors import Overloaded
-
 RunBatch = Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]]
+
+
+class QueueFull(Exception):
+    """The scheduler takes no more work now: its queue is full. Transient, so callers
+    retry later or drop the request; the core stays free of HTTP concerns."""
+
+
+class SchedulerClosed(QueueFull):
+    """The scheduler is shutting down: refused like a full queue, for the same callers."""
 
 
 @dataclass
@@ -46,7 +54,7 @@ class InferenceScheduler:
         run: batched inputs {modality: [B, ...]} -> outputs {name: [B, ...]}.
         max_batch: largest batch.
         timeout: seconds a batch waits to fill once its first request arrived.
-        queue_size: pending requests before `submit` raises Overloaded.
+        queue_size: pending requests before `submit` raises QueueFull.
         on_batch: called with (batch size, seconds of inference, seconds queued per request).
         workers: threads taking batches off the queue; more than one runs batches concurrently
             (onnxruntime sessions are safe to call from several threads).
@@ -84,15 +92,15 @@ class InferenceScheduler:
         """Queue one window; the future resolves to {output name: [K] row}.
 
         Raises:
-            Overloaded: the queue is full.
+            QueueFull: the queue is full (SchedulerClosed: the scheduler is shutting down).
         """
         if self._stopped.is_set():
-            raise Overloaded("the inference scheduler is shutting down")
+            raise SchedulerClosed("the inference scheduler is shutting down")
         request = _Request(inputs)
         try:
             self._queue.put_nowait(request)
         except queue.Full:
-            raise Overloaded(f"inference queue full ({self._queue.maxsize} pending); retry later") from None
+            raise QueueFull(f"inference queue full ({self._queue.maxsize} pending); retry later") from None
         return request.future
 
     def close(self) -> None:

@@ -1,1 +1,2 @@
-"""Where frames come from: uploaded clips and recordings, the WebSocket frame codec, RealSense cameras and recordings, generated feeds."""
+"""Where frames come from: uploaded clips and recordings, the WebSocket frame codec,
+RealSense cameras and recordings, generated feeds; and the array rules a clip obeys."""

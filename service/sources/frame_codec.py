@@ -39,7 +39,12 @@ def pack_frame(index: int, timestamp: float, rgb: bytes = b"", depth: bytes = b"
     return HEADER.pack(MAGIC, index, timestamp, len(rgb), len(depth)) + rgb + depth
 
 
-def encode_rgb(frame: np.ndarray, encoding: str) -> bytes:
+def encode_rgb_payload(frame: np.ndarray, encoding: str) -> bytes:
+    """The rgb bytes of a frame message: raw RGB, or a JPEG (quality 90) for any other encoding.
+
+    Named `payload` to keep it apart from the model-input depth encoding
+    (`service.inference.depth.encode_depth`), which turns millimetres into network pixels.
+    """
     if encoding == "raw":
         return np.ascontiguousarray(frame, np.uint8).tobytes()
     ok, buf = cv2.imencode(".jpg", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
@@ -47,7 +52,9 @@ def encode_rgb(frame: np.ndarray, encoding: str) -> bytes:
     return buf.tobytes()
 
 
-def encode_depth(frame: np.ndarray, encoding: str) -> bytes:
+def encode_depth_payload(frame: np.ndarray, encoding: str) -> bytes:
+    """The depth bytes of a frame message: raw little-endian uint16, or a 16-bit PNG for any
+    other encoding; millimetres either way (the server encodes depth for the model)."""
     if encoding == "raw":
         return np.ascontiguousarray(frame, "<u2").tobytes()
     ok, buf = cv2.imencode(".png", frame.astype(np.uint16))

@@ -17,8 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from service.sources.frames import FramePair
+
 RECORDING_SUFFIXES = (".bag", ".db3")
 FRAME_TIMEOUT_MS = 5000  # a live camera silent this long is treated as unplugged
+FIRST_CAMERA = "first"  # what `--camera` takes for "whichever camera is plugged in"
 
 
 class RealSenseError(RuntimeError):
@@ -195,6 +198,49 @@ class RealSenseSource:
             if frame is not None:
                 count += 1
                 yield frame
+
+
+def realsense_source(
+    recording: str | os.PathLike[str] | None = None,
+    camera: str | None = None,
+    width: int = 640,
+    height: int = 480,
+    fps: int = 30,
+) -> RealSenseSource:
+    """The source a command's `--recording` / `--camera` options name, not yet opened.
+
+    One place decides between a recording and a camera, so every command (and the
+    server's live feed) reads `--camera first` and a recording the same way.
+
+    Args:
+        recording: a `.bag` or `.db3` file; when given, the camera options are ignored.
+        camera: the camera's serial number; None or `first` take the first camera found.
+        width, height, fps: the stream profile asked of a live camera.
+    """
+    if recording is not None:
+        return RealSenseSource(recording=recording)
+    serial = None if camera == FIRST_CAMERA else camera
+    return RealSenseSource(serial=serial, width=width, height=height, fps=fps)
+
+
+def frame_pairs(source: RealSenseSource) -> Iterator[FramePair]:
+    """The (rgb, depth mm) pairs of a source until it ends (opened on the first frame if
+    it is not open yet); the timestamps are dropped, as the streaming paths pace by fps."""
+    for frame in source.frames():
+        yield frame.rgb, frame.depth_mm
+
+
+def stream_pairs(
+    recording: str | os.PathLike[str] | None = None,
+    camera: str | None = None,
+    width: int = 640,
+    height: int = 480,
+    fps: int = 30,
+) -> Iterator[FramePair]:
+    """One pass over a recording or a camera (see `realsense_source`): opened on the first
+    frame and closed when the pass ends or is abandoned, so calling it again starts afresh."""
+    with realsense_source(recording, camera, width, height, fps) as source:
+        yield from frame_pairs(source)
 
 
 def read_recording(path: str | os.PathLike[str], max_frames: int) -> tuple[np.ndarray, np.ndarray, float | None]:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import numpy as np
+from service.sources.frames import FramePair
 
-FramePair = tuple[np.ndarray, np.ndarray]  # rgb uint8 [H, W, 3], depth uint16 [H, W] mm
 # (seed, number of gestures) -> (frames, fps, the gestures' names in order)
 StreamFactory = Callable[[int, int], tuple[Sequence[FramePair], float, list[str]]]
 

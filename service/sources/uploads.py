@@ -1,4 +1,5 @@
-"""Uploaded clips to frames: `.npz` clips and colour + depth videos (OpenCV).
+"""Uploaded clips to frames: `.npz` clips, RealSense recordings and colour + depth videos
+(OpenCV), chosen by the multipart field and the file's suffix.
 
 Everything a client can get wrong raises a `ClientError` naming the problem.
 """
@@ -9,12 +10,20 @@ import io
 import os
 import tempfile
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
 
-from service.errors import InvalidClip, UndecodableInput
+from service.errors import InvalidClip, UndecodableInput, UnsupportedMedia
+from service.sources.clip_arrays import ClipArrayError, check_clip_arrays
+from service.sources.realsense import RECORDING_SUFFIXES, RealSenseError, RecordingTooLong, read_recording
+
+NPZ_SUFFIX = ".npz"
+CLIP_SUFFIXES = (NPZ_SUFFIX, *RECORDING_SUFFIXES)  # files sent whole in the `clip` field
+UploadedFile = tuple[bytes, str]  # the file's bytes and its lower-case suffix ("" when none)
 
 
 @dataclass
@@ -48,22 +57,12 @@ def check_clip(clip: DecodedClip, limits: Limits) -> DecodedClip:
     """
     if clip.rgb is None and clip.depth is None:
         raise InvalidClip("the clip has neither rgb nor depth frames")
-    if clip.rgb is not None:
-        r = clip.rgb
-        if r.dtype != np.uint8 or r.ndim != 4 or r.shape[-1] != 3:
-            raise InvalidClip(f"rgb must be uint8 [T, H, W, 3], got {r.dtype} {list(r.shape)}")
-    if clip.depth is not None:
-        d = clip.depth
-        ok = (d.dtype == np.uint16 and d.ndim == 3) or (
-            d.dtype == np.uint8 and (d.ndim == 3 or (d.ndim == 4 and d.shape[-1] == 3))
-        )
-        if not ok:
-            raise InvalidClip(
-                f"depth must be uint16 [T, H, W] millimetres or uint8 [T, H, W(, 3)], got {d.dtype} {list(d.shape)}"
-            )
+    try:
+        check_clip_arrays(clip.rgb, clip.depth)
+    except ClipArrayError as exc:
+        raise InvalidClip(str(exc)) from exc
     if clip.rgb is not None and clip.depth is not None:
-        if clip.rgb.shape[0] != clip.depth.shape[0]:
-            raise InvalidClip(f"rgb has {clip.rgb.shape[0]} frames but depth has {clip.depth.shape[0]}")
+        # unlike training sets (NTU RGB+D), uploads are registered pairs: sizes must match
         if clip.rgb.shape[1:3] != clip.depth.shape[1:3]:
             raise InvalidClip(
                 f"rgb frames are {clip.rgb.shape[2]}x{clip.rgb.shape[1]} but depth frames are "
@@ -143,7 +142,6 @@ def decode_recording(data: bytes, suffix: str, max_frames: int) -> DecodedClip:
         UndecodableInput: pyrealsense2 cannot play it, or it lacks colour or depth.
         InvalidClip: more than `max_frames` frames.
     """
-    from service.sources.realsense import RealSenseError, RecordingTooLong, read_recording
 
     fd, path = tempfile.mkstemp(suffix=suffix)
     try:
@@ -158,4 +156,66 @@ def decode_recording(data: bytes, suffix: str, max_frames: int) -> DecodedClip:
         raise UndecodableInput(f"cannot play the RealSense recording: {reason}") from exc
     finally:
         os.unlink(path)
+    return DecodedClip(rgb, depth, fps)
+
+
+def upload_field(filename: str) -> str:
+    """The multipart field a file goes in: `clip` for `.npz` clips and RealSense recordings,
+    `rgb` for anything else (a colour video). `GestureClient.classify_file` and
+    `gesture classify` both choose this way, so a local file decodes as its upload would."""
+    return "clip" if Path(filename).suffix.lower() in CLIP_SUFFIXES else "rgb"
+
+
+def local_upload_files(
+    path: str | os.PathLike[str], depth_video: str | os.PathLike[str] | None = None
+) -> dict[str, UploadedFile]:
+    """Local files as the upload fields `decode_upload` takes.
+
+    Args:
+        path: a `.npz` clip, a RealSense recording or a colour video.
+        depth_video: an 8-bit depth video to pair with a colour video (unread otherwise).
+
+    Raises:
+        FileNotFoundError: a file that does not exist.
+    """
+    path = Path(path)
+    field = upload_field(path.name)
+    files = {field: (path.read_bytes(), path.suffix.lower())}
+    if field == "rgb" and depth_video is not None:
+        depth_video = Path(depth_video)
+        files["depth"] = (depth_video.read_bytes(), depth_video.suffix.lower())
+    return files
+
+
+def decode_upload(files: Mapping[str, UploadedFile], limits: Limits) -> DecodedClip:
+    """The clip in the fields `clip` (a `.npz` or a RealSense recording), or `rgb` and/or
+    `depth` (videos); `clip` wins when both are sent. Not yet checked: see `check_clip`.
+
+    Raises:
+        UnsupportedMedia: a `clip` of another kind, or a `.npz` sent as `rgb`.
+        InvalidClip: no usable field, or more than `limits.max_frames` frames.
+        UndecodableInput: a file its decoder cannot read.
+    """
+    if "clip" in files:
+        data, suffix = files["clip"]
+        if suffix == NPZ_SUFFIX or data[:2] == b"PK":  # a zip: an .npz under another name
+            return decode_npz(data)
+        if suffix in RECORDING_SUFFIXES:
+            return decode_recording(data, suffix, limits.max_frames)
+        raise UnsupportedMedia(
+            f"unsupported clip file {suffix or '(no extension)'}: send a .npz, or 'rgb' and 'depth' videos"
+        )
+    if "rgb" not in files and "depth" not in files:
+        raise InvalidClip("no file: send 'clip' (.npz) or 'rgb' and/or 'depth' videos as multipart fields")
+    rgb = depth = None
+    fps = None
+    if "rgb" in files:
+        data, suffix = files["rgb"]
+        if suffix == NPZ_SUFFIX:
+            raise UnsupportedMedia("send .npz clips in the 'clip' field")
+        rgb, fps = decode_video(data, suffix, depth=False, max_frames=limits.max_frames)
+    if "depth" in files:
+        data, suffix = files["depth"]
+        depth, dfps = decode_video(data, suffix, depth=True, max_frames=limits.max_frames)
+        fps = fps or dfps
     return DecodedClip(rgb, depth, fps)

@@ -22,15 +22,14 @@ from typing import Any
 import cv2
 import numpy as np
 
-from service.errors import Overloaded
 from service.inference.runtime import Runtime
-from service.streaming.incremental import IncrementalStream
-from service.streaming.results import window_result
-from service.streaming.session import StreamSession, Window
+from service.sources.frames import FramePair
+from service.sources.realsense import realsense_source, stream_pairs
+from service.streaming.window_inference import new_stream
+from service.streaming.window_pipeline import WindowPipeline
 
 log = logging.getLogger("gesture.live")
 
-FramePair = tuple[np.ndarray, np.ndarray]  # rgb uint8 [H, W, 3], depth uint16 [H, W] mm
 FrameSource = Callable[[], Iterator[FramePair]]  # a new pass over the source
 SUBSCRIBER_QUEUE = 64
 PREVIEW_FPS = 6.0
@@ -90,7 +89,7 @@ class LiveFeed:
         self.last_prediction: dict[str, Any] | None = None
         self._event_loop: asyncio.AbstractEventLoop | None = None
         self._stop = threading.Event()
-        self._in_flight = False
+        self.pipeline = WindowPipeline(runtime, metrics, "live", self._emit, self.counts)
         self._thread: threading.Thread | None = None
         self.sequence: list[str] | None = None  # the demo's gestures, in order
 
@@ -159,7 +158,7 @@ class LiveFeed:
 
     def _play(self, frames: Iterator[FramePair]) -> None:
         assert self.runtime.model is not None
-        session = self.runtime.new_stream(self.hop)
+        session = new_stream(self.runtime, self.hop)
         started = time.monotonic()
         next_preview = 0.0
         for i, (rgb, depth) in enumerate(frames):
@@ -178,74 +177,34 @@ class LiveFeed:
             window = session.push(index, rgb, depth)
             if window is None:
                 continue
-            if self._in_flight:
-                self._skip(window)
-                continue
-            try:
-                future = self.runtime.submit_window(session, window)
-            except Overloaded:
-                self._skip(window)
-                continue
-            self._in_flight = True
-            received = time.perf_counter()
-            future.add_done_callback(lambda f, w=window, s=session, t=received: self._classified(f, w, s, t))
+            submitted = self.pipeline.submit(session, window)
+            if submitted is not None:
+                self.pipeline.finish_when_done(submitted)
 
-    def _skip(self, window: Window) -> None:
-        """Count a window that came due while the previous one was still running (a
-        warm-up update's frames simply wait for the next one)."""
-        if not window.warmup:
-            self.counts["skipped"] += 1
-            self.metrics.windows_skipped.inc()
-
-    def _classified(
-        self, future: Any, window: Window, session: StreamSession | IncrementalStream, received: float
-    ) -> None:
-        self._in_flight = False
-        try:
-            out = future.result()
-        except Overloaded:
-            self._skip(window)
-            return
-        except Exception as exc:
-            self.publish({"type": "error", "error": "inference_failed", "detail": str(exc)})
-            return
-        if window.warmup:
-            return
-        card = self.runtime.model.card  # type: ignore[union-attr]
-        self.counts["windows"] += 1
-        self.metrics.windows.labels("live").inc()
-        result = window_result(card, session.detector, window, out, time.perf_counter() - received)
-        self.last_prediction = result.prediction
-        self.publish(result.prediction)
-        if result.event is not None and result.gesture is not None:
-            self.counts["events"] += 1
-            self.metrics.events.labels(result.event.label).inc()
-            self.publish(result.gesture)
+    def _emit(self, message: dict[str, Any]) -> None:
+        """The pipeline's messages, on a scheduler thread: keep the latest prediction as
+        `last_prediction`, then publish (thread-safe)."""
+        if message["type"] == "prediction":
+            self.last_prediction = message
+        self.publish(message)
 
 
 def camera_source(serial: str | None, width: int, height: int, fps: int) -> tuple[FrameSource, float]:
     """A live RealSense camera (opened once; CameraDisconnected ends the feed)."""
-    from service.sources.realsense import RealSenseSource
 
     def frames() -> Iterator[FramePair]:
-        with RealSenseSource(serial=serial, width=width, height=height, fps=fps) as source:
-            for frame in source.frames():
-                yield frame.rgb, frame.depth_mm
+        return stream_pairs(camera=serial, width=width, height=height, fps=fps)
 
     return frames, float(fps)
 
 
 def recording_source(path: str) -> tuple[FrameSource, float]:
     """A RealSense recording played as a camera would deliver it (looping)."""
-    from service.sources.realsense import RealSenseSource
-
-    with RealSenseSource(recording=path) as probe:  # fail now, at start-up, if it is unreadable
+    with realsense_source(recording=path) as probe:  # fail now, at start-up, if it is unreadable
         fps = float(probe.stream_fps or 30)
 
     def frames() -> Iterator[FramePair]:
-        with RealSenseSource(recording=path) as source:
-            for frame in source.frames():
-                yield frame.rgb, frame.depth_mm
+        return stream_pairs(recording=path)
 
     return frames, fps
 

@@ -35,7 +35,7 @@ class FrameWork:
 class IncrementalStream:
     """Feed frames in order; every `hop` frames it returns a due `Window` (a `warmup` one,
     frame stage only, until `frames` grid frames were seen). Run it with `frame_work` ->
-    frame stage -> `absorb` -> window stage (`Runtime.submit_window` does), one at a time
+    frame stage -> `absorb` -> window stage (`window_inference.submit_window` does), one at a time
     per stream.
 
     Grid frames stay pending until `absorb`: a window the caller skips costs nothing and its

@@ -1,5 +1,6 @@
 """What one classified stream window becomes: a prediction message and, when the event
-detector fires, a gesture event (shared by WebSocket streams and server-side live feeds)."""
+detector fires, a gesture event (used by the window pipeline that WebSocket streams and
+server-side live feeds share)."""
 
 from __future__ import annotations
 

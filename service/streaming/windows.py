@@ -16,7 +16,9 @@ from service.inference.model_card import ModelCard
 from service.inference.prepare import eval_indices, prepare_frames
 from service.streaming.events import EventDetector, EventParams, GestureEvent
 
-Predict = Callable[[dict[str, np.ndarray]], np.ndarray]  # inputs -> logits [1, K]
+Predict = Callable[[dict[str, np.ndarray]], np.ndarray]
+"""A model as a function: inputs {modality: uint8 [1, T, H, W, 3]} -> logits [1, K]. The
+one signature of the service's sessions and training's checkpoints and ONNX evaluation."""
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,2 @@
-"""Benchmarks (`gesture bench`): model, batching, incremental, capacity, quantisation and peak suites, and the report they write."""
+"""Benchmarks (`gesture bench`): model, batching, incremental, capacity, quantisation and peak
+suites, and the report they write."""

@@ -26,7 +26,7 @@ from rich.console import Console
 from tqdm import tqdm
 from websockets.asyncio.client import connect
 
-from service.sources.frame_codec import encode_depth, encode_rgb, pack_frame
+from service.sources.frame_codec import encode_depth_payload, encode_rgb_payload, pack_frame
 from training.bench.report import machine_line, write_section
 from training.synth import key_rng, render_stream
 
@@ -96,7 +96,9 @@ def encoded_frames(seconds: float, size: int) -> list[tuple[bytes, bytes]]:
     """A generated stream's frames, encoded once (colour JPEG, depth 16-bit PNG)."""
     stream = render_stream(key_rng(4242), size=size, n_gestures=max(2, int(seconds / 2)))
     n = min(len(stream.rgb), int(seconds * FPS))
-    return [(encode_rgb(stream.rgb[i], "jpeg"), encode_depth(stream.depth[i], "png16")) for i in range(n)]
+    return [
+        (encode_rgb_payload(stream.rgb[i], "jpeg"), encode_depth_payload(stream.depth[i], "png16")) for i in range(n)
+    ]
 
 
 async def _one_stream(

@@ -32,7 +32,7 @@ from .official_layouts import (
     synth_dataset,
     thuread_dataset,
 )
-from .readers import ClipDataset, SplitFileDataset
+from .readers import ClipReader, SplitFileDataset
 from .recorder import (
     RecorderClipInfo,
     list_recorder_clips,
@@ -46,7 +46,7 @@ from .temporal import sample_indices
 __all__ = [
     "ENCODINGS",
     "LAYOUTS",
-    "ClipDataset",
+    "ClipReader",
     "ClipTransform",
     "DatasetError",
     "FrameCountMismatchError",

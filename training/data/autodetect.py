@@ -9,11 +9,11 @@ from typing import Any
 from .clip import LayoutError, MissingFileError
 from .npz_folder import INDEX_FILE, NpzFolderDataset
 from .official_layouts import isogd_dataset, ntu_dataset, nvgesture_dataset, thuread_dataset
-from .readers import ClipDataset
+from .readers import ClipReader
 from .recorder import CLIPS_DIR, LABELS_FILE, recorder_dataset
 
 # Layouts that take a `split` argument.
-_SPLIT_LAYOUTS: dict[str, Callable[..., ClipDataset]] = {
+_SPLIT_LAYOUTS: dict[str, Callable[..., ClipReader]] = {
     "nvgesture": nvgesture_dataset,
     "synth": nvgesture_dataset,
     "isogd": isogd_dataset,
@@ -22,7 +22,7 @@ _SPLIT_LAYOUTS: dict[str, Callable[..., ClipDataset]] = {
     "recorder": recorder_dataset,  # clips without a split in meta.json belong to both
 }
 # Layouts without splits (every clip is returned).
-_PLAIN_LAYOUTS: dict[str, Callable[..., ClipDataset]] = {
+_PLAIN_LAYOUTS: dict[str, Callable[..., ClipReader]] = {
     "npz": NpzFolderDataset,
 }
 LAYOUTS = tuple(_SPLIT_LAYOUTS) + tuple(_PLAIN_LAYOUTS)
@@ -54,7 +54,7 @@ def detect_layout(root: Path) -> str:
     )
 
 
-def open_dataset(root: Path, layout: str | None = None, split: str = "train", **options: Any) -> ClipDataset:
+def open_dataset(root: Path, layout: str | None = None, split: str = "train", **options: Any) -> ClipReader:
     """Opens a dataset folder in any supported layout.
 
     Args:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from service.sources.clip_arrays import ClipArrayError, FrameCountError, check_clip_arrays
+
 
 class DatasetError(ValueError):
     """Base class of every error raised while reading a dataset."""
@@ -50,25 +52,13 @@ class RawClip:
     name: str
 
     def __post_init__(self) -> None:
-        if self.rgb is not None:
-            if self.rgb.dtype != np.uint8 or self.rgb.ndim != 4 or self.rgb.shape[-1] != 3:
-                raise LayoutError(
-                    f"clip {self.name!r}: rgb must be uint8 [T, H, W, 3], got {self.rgb.dtype} {list(self.rgb.shape)}"
-                )
-        if self.depth is not None:
-            d = self.depth
-            ok = (d.dtype == np.uint16 and d.ndim == 3) or (
-                d.dtype == np.uint8 and (d.ndim == 3 or (d.ndim == 4 and d.shape[-1] == 3))
-            )
-            if not ok:
-                raise LayoutError(
-                    f"clip {self.name!r}: depth must be uint16 [T, H, W], uint8 [T, H, W] or "
-                    f"uint8 [T, H, W, 3], got {d.dtype} {list(d.shape)}"
-                )
-        if self.rgb is not None and self.depth is not None and len(self.rgb) != len(self.depth):
-            raise FrameCountMismatchError(
-                f"clip {self.name!r}: {len(self.rgb)} rgb frames but {len(self.depth)} depth frames"
-            )
+        # the service's rules for uploads (one implementation), reported as dataset errors
+        try:
+            check_clip_arrays(self.rgb, self.depth)
+        except FrameCountError as exc:
+            raise FrameCountMismatchError(f"clip {self.name!r}: {exc}") from None
+        except ClipArrayError as exc:
+            raise LayoutError(f"clip {self.name!r}: {exc}") from None
 
     @property
     def frames(self) -> int:

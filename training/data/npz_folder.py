@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .clip import FrameCountMismatchError, LayoutError, MissingFileError, RawClip, UnreadableFrameError
-from .readers import ClipDataset, check_indices, check_modalities
+from .readers import ClipReader, check_indices, check_modalities
 from .split_file import SplitEntry
 
 INDEX_FILE = "labels.csv"
@@ -75,7 +75,7 @@ def npz_array_shape(path: Path, key: str) -> tuple[int, ...] | None:
         raise UnreadableFrameError(f"cannot read npz clip {path}: {exc}") from None
 
 
-class NpzFolderDataset(ClipDataset):
+class NpzFolderDataset(ClipReader):
     """Clips stored one per `.npz` file, listed in `root/labels.csv`.
 
     Args:

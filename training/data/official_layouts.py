@@ -100,7 +100,7 @@ def nvgesture_dataset(
 
 
 synth_dataset = nvgesture_dataset
-"""SynthGesture-RGBD uses the NvGesture layout (see docs/synthetic-gestures.md)."""
+"""SynthGesture-RGBD uses the NvGesture layout (see `training/synth/README.md`)."""
 
 
 def isogd_depth_name(name: str) -> str:

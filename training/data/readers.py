@@ -43,8 +43,9 @@ def check_indices(indices: Sequence[int], name: str) -> list[int]:
     return out
 
 
-class ClipDataset(ABC):
-    """An indexable set of RGB-D clips.
+class ClipReader(ABC):
+    """An indexable set of RGB-D clips: the base of every dataset reader (the torch
+    Dataset that wraps one for training is `training.clip_dataset.ClipDataset`).
 
     Attributes:
         entries: (name, frames, label) per clip, in index order.
@@ -75,7 +76,7 @@ class ClipDataset(ABC):
         """Clip `i` with only the frames at `indices` (all frames when None)."""
 
 
-class SplitFileDataset(ClipDataset):
+class SplitFileDataset(ClipReader):
     """Clips listed in an index (an official split file or any list of entries) whose
     frames are found by one resolver per modality.
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .clip import MissingFileError, RawClip
-from .readers import ClipDataset
+from .readers import ClipReader
 from .split_file import SplitEntry
 
 NO_GESTURE = 0
@@ -41,7 +41,7 @@ def window_label(start: int, window: int, events: list[dict], cover: float, part
     return None
 
 
-class StreamWindowDataset(ClipDataset):
+class StreamWindowDataset(ClipReader):
     """Labelled windows of every `streams/*.npz` (+ `.json`) under `root`.
 
     Streams are read once and kept in memory (a few hundred MB for tens of streams).
@@ -90,10 +90,10 @@ class StreamWindowDataset(ClipDataset):
         return RawClip(picked.get("rgb"), picked.get("depth"), entry.label, entry.name)
 
 
-class ConcatClips(ClipDataset):
+class ConcatClips(ClipReader):
     """Several readers as one (entries in order)."""
 
-    def __init__(self, parts: Sequence[ClipDataset]) -> None:
+    def __init__(self, parts: Sequence[ClipReader]) -> None:
         self.parts = list(parts)
         self.entries = [e for p in self.parts for e in p.entries]
         self._where = [(k, j) for k, p in enumerate(self.parts) for j in range(len(p))]

@@ -1,1 +1,2 @@
-"""Evaluation: clips (top-k, confusion), continuous streams (Levenshtein accuracy), event-detector tuning, and the scores they share."""
+"""Evaluation: clips (top-k, confusion), continuous streams (Levenshtein accuracy), event-
+detector tuning, and the scores they share."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -11,11 +10,10 @@ from tqdm import tqdm
 from service.inference.model_card import ModelCard
 from service.inference.onnx_session import OnnxModel
 from service.inference.prepare import prepare_clip
+from service.streaming.windows import Predict
 from training.clip_dataset import class_names
 from training.data import detect_layout, open_dataset
 from training.evaluation.scores import ClassificationReport, classification_report
-
-Predict = Callable[[dict[str, np.ndarray]], np.ndarray]
 
 
 def load_predictor(model: Path, threads: int = 0) -> tuple[ModelCard, Predict]:
@@ -29,8 +27,7 @@ def load_predictor(model: Path, threads: int = 0) -> tuple[ModelCard, Predict]:
 
     from model.capf import CrossModalFusionNetwork
     from model.inference import FusionClassifier, UnimodalClassifier
-    from training.checkpoint import load_checkpoint, network_from_checkpoint
-    from training.export.checkpoint_card import card_from_checkpoint
+    from training.checkpoint import card_from_checkpoint, load_checkpoint, network_from_checkpoint
 
     blob = load_checkpoint(model)
     net = network_from_checkpoint(blob)

@@ -1,1 +1,2 @@
-"""From a trained network to served artifacts: ONNX export with parity checks, incremental stages, model cards from checkpoints, quantisation, official checkpoint conversion."""
+"""From a trained network to served artifacts: ONNX export with parity checks, incremental
+stages, `gesture export` of our checkpoints, quantisation, official checkpoint conversion."""

@@ -1,4 +1,5 @@
-"""SynthGesture-RGBD: a generated RGB-D hand-gesture data set (docs/synthetic-gestures.md).
+"""SynthGesture-RGBD: a generated RGB-D hand-gesture data set (see `training/synth/README.md`;
+the full specification is `../shared/docs/synthetic-gestures.md`, outside this repository).
 
 13 classes (see `CLASS_NAMES`); some need the temporal order, push / pull only the depth
 stream and the two flips only the colour stream. `render_clip` / `render_stream` render in

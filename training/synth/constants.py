@@ -1,4 +1,5 @@
-"""Fixed numbers of the SynthGesture-RGBD specification (docs/synthetic-gestures.md)."""
+"""Fixed numbers of the SynthGesture-RGBD specification (`../shared/docs/synthetic-gestures.md`,
+outside this repository; summary in `training/synth/README.md`)."""
 
 from __future__ import annotations
 

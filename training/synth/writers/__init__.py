@@ -1,1 +1,2 @@
-"""Writing generated data: datasets (frame folders), npz clips, RealSense recordings, previews, parallel workers."""
+"""Writing generated data: datasets (frame folders), npz clips, and the parallel workers that
+render them."""

@@ -1,6 +1,7 @@
-"""Writes generated clips as RealSense recordings without a camera: a pyrealsense2
+"""RealSense recordings written without a camera, for the tests: a pyrealsense2
 `software_device` with a depth and a colour sensor, recorded by `rs.recorder`.
 
+Only the tests record clips (generated gestures) this way, so the helper lives with them.
 pyrealsense2 2.58+ records ROS2 `.db3` files (it refuses `.bag`). Playback through the real
 pipeline (`service.sources.realsense.RealSenseSource`) then exercises alignment and depth units.
 """

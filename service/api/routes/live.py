@@ -7,41 +7,43 @@ import asyncio
 import contextlib
 import json
 
-from fastapi import APIRouter, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 
-from service.api.auth import authorize
-from service.errors import ClientError, NotFound
+from service.api.deps import ApiKeyProblem, FeedsDep, RuntimeDep, require_api_key
+from service.api.websocket import POLICY_VIOLATION, reject
+from service.errors import NotFound
+from service.streaming.feeds import LiveFeed
 
 router = APIRouter()
-POLICY_VIOLATION = 1008
 
 
-@router.get("/v1/live", tags=["live"])
-async def list_feeds(request: Request) -> dict:
+@router.get("/v1/live", tags=["live"], dependencies=[Depends(require_api_key)])
+async def list_feeds(feeds: FeedsDep) -> dict:
     """The live feeds this server runs, with their counters."""
-    authorize(request)
-    return {"feeds": [feed.status() for feed in request.app.state.feeds.values()]}
+    return {"feeds": [feed.status() for feed in feeds.values()]}
 
 
 @router.websocket("/v1/live/{name}")
-async def subscribe(ws: WebSocket, name: str) -> None:
+async def subscribe(ws: WebSocket, name: str, key_problem: ApiKeyProblem, feeds: FeedsDep, runtime: RuntimeDep) -> None:
     """Subscribe to a feed: a `hello` message (status, labels), then `preview`,
     `prediction`, `gesture`, `status` and `error` messages as the feed produces them."""
-    app = ws.app
     await ws.accept()
-    try:
-        authorize(ws)
-        feed = app.state.feeds.get(name)
-        if feed is None:
-            known = ", ".join(app.state.feeds) or "none (start the server with --camera or --demo-stream)"
-            raise NotFound(f"no live feed {name!r}; feeds: {known}")
-    except ClientError as exc:
-        await ws.send_text(json.dumps({"type": "error", **exc.to_json()}))
-        await ws.close(code=POLICY_VIOLATION)
+    if key_problem is not None:
+        await reject(ws, key_problem, POLICY_VIOLATION)
         return
+    feed = feeds.get(name)
+    if feed is None:
+        known = ", ".join(feeds) or "none (start the server with --camera or --demo-stream)"
+        await reject(ws, NotFound(f"no live feed {name!r}; feeds: {known}"), POLICY_VIOLATION)
+        return
+    await _relay(ws, feed, runtime.model.card.labels)  # type: ignore[union-attr]
+
+
+async def _relay(ws: WebSocket, feed: LiveFeed, labels: list[str]) -> None:
+    """Subscribe, send `hello` (whose status already counts this subscriber), then the
+    feed's messages until the client goes away."""
     queue = feed.subscribe()
-    card = app.state.runtime.model.card
-    hello = {"type": "hello", **feed.status(), "labels": card.labels, "sequence": feed.sequence}
+    hello = {"type": "hello", **feed.status(), "labels": labels, "sequence": feed.sequence}
     watcher = asyncio.create_task(_until_closed(ws))
     try:
         await ws.send_text(json.dumps(hello))

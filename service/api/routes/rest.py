@@ -5,40 +5,27 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from service.api.auth import authorize
-from service.errors import ClientError, InvalidClip, NotReady, UndecodableInput, UnsupportedMedia
-from service.sources.realsense import RECORDING_SUFFIXES
-from service.sources.uploads import DecodedClip, Limits, check_clip, decode_npz, decode_recording, decode_video
+from service.api.deps import MetricsDep, ReadyRuntime, SettingsDep, require_api_key
+from service.errors import ClientError, InvalidClip, UndecodableInput, UnsupportedMedia
+from service.settings import Settings
+from service.sources.uploads import DecodedClip, Limits, UploadedFile, check_clip, decode_upload
 from service.streaming.clips import classify_clip
 
 router = APIRouter()
 
 
-def _limits(request: Request) -> Limits:
-    s = request.app.state.settings
+def _limits(s: Settings) -> Limits:
+    """The upload limits the settings configure."""
     return Limits(max_frames=s.max_frames, max_pixels=s.max_pixels, max_duration_s=s.max_duration_s)
 
 
-def _auth(request: Request) -> None:
-    authorize(request)
-
-
-def _ready(request: Request) -> Any:
-    runtime = request.app.state.runtime
-    if not runtime.ready:
-        raise NotReady("the model is still loading")
-    return runtime
-
-
-@router.get("/v1/models", tags=["models"])
-async def models(request: Request) -> dict[str, Any]:
+@router.get("/v1/models", tags=["models"], dependencies=[Depends(require_api_key)])
+async def models(runtime: ReadyRuntime) -> dict[str, Any]:
     """The served model: labels, window, preprocessing and the execution providers in use."""
-    _auth(request)
-    runtime = _ready(request)
     card = runtime.model.card
     return {
         "models": [
@@ -76,52 +63,20 @@ def _client_error_in(exc: BaseException) -> ClientError | None:
     return _client_error_in(cause) if cause is not None and cause is not exc else None
 
 
-async def _read(upload: UploadFile) -> tuple[bytes, str]:
+async def _read(upload: UploadFile) -> UploadedFile:
+    """An uploaded file's bytes and its lower-case suffix (which decoder to use)."""
     data = await upload.read()
     return data, os.path.splitext(upload.filename or "")[1].lower()
 
 
-def _decode(files: dict[str, tuple[bytes, str]], limits: Limits) -> DecodedClip:
-    if "clip" in files:
-        data, suffix = files["clip"]
-        if suffix == ".npz" or data[:2] == b"PK":
-            return decode_npz(data)
-        if suffix in RECORDING_SUFFIXES:
-            return decode_recording(data, suffix, limits.max_frames)
-        raise UnsupportedMedia(
-            f"unsupported clip file {suffix or '(no extension)'}: send a .npz, or 'rgb' and 'depth' videos"
-        )
-    if "rgb" not in files and "depth" not in files:
-        raise InvalidClip("no file: send 'clip' (.npz) or 'rgb' and/or 'depth' videos as multipart fields")
-    rgb = depth = None
-    fps = None
-    if "rgb" in files:
-        data, suffix = files["rgb"]
-        if suffix == ".npz":
-            raise UnsupportedMedia("send .npz clips in the 'clip' field")
-        rgb, fps = decode_video(data, suffix, depth=False, max_frames=limits.max_frames)
-    if "depth" in files:
-        data, suffix = files["depth"]
-        depth, dfps = decode_video(data, suffix, depth=True, max_frames=limits.max_frames)
-        fps = fps or dfps
-    return DecodedClip(rgb, depth, fps)
+async def _uploaded_files(request: Request) -> dict[str, UploadedFile]:
+    """The multipart fields `clip`, `rgb` and `depth` that hold files: {field: (bytes, suffix)}.
 
-
-@router.post("/v1/classify", tags=["classify"])
-async def classify(request: Request, top_k: int | None = None, hop: int = 4) -> dict[str, Any]:
-    """Classify an uploaded clip.
-
-    Multipart fields: `clip` (an .npz with `rgb` uint8 [T,H,W,3] and/or `depth` uint16 mm
-    [T,H,W] or uint8), or `rgb` and `depth` videos (any format OpenCV decodes; depth as
-    8-bit video). Answers the top-k labels for the whole clip and, for clips longer than a
-    streaming window, a timeline of per-window predictions and the detected events.
+    Raises:
+        UnsupportedMedia: the body is not multipart/form-data.
+        UndecodableInput: a malformed multipart body.
+        PayloadTooLarge: the body passed the upload limit while it was read.
     """
-    _auth(request)
-    runtime = _ready(request)
-    if top_k is None:
-        top_k = request.app.state.settings.top_k
-    if not 1 <= top_k <= 100 or not 1 <= hop <= 1000:
-        raise InvalidClip("top_k must be in 1..100 and hop in 1..1000")
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/form-data"):
         raise UnsupportedMedia("send the clip as multipart/form-data")
@@ -137,11 +92,39 @@ async def classify(request: Request, top_k: int | None = None, hop: int = 4) -> 
         if isinstance(item, UploadFile):
             files[name] = await _read(item)
     await form.close()
-    limits = _limits(request)
+    return files
+
+
+def _decode(files: dict[str, UploadedFile], limits: Limits) -> DecodedClip:
+    """The uploaded clip, decoded as `gesture classify` decodes local files (one decoder)."""
+    return decode_upload(files, limits)
+
+
+@router.post("/v1/classify", tags=["classify"], dependencies=[Depends(require_api_key)])
+async def classify(
+    request: Request,
+    runtime: ReadyRuntime,
+    settings: SettingsDep,
+    metrics: MetricsDep,
+    top_k: int | None = None,
+    hop: int = 4,
+) -> dict[str, Any]:
+    """Classify an uploaded clip.
+
+    Multipart fields: `clip` (an .npz with `rgb` uint8 [T,H,W,3] and/or `depth` uint16 mm
+    [T,H,W] or uint8), or `rgb` and `depth` videos (any format OpenCV decodes; depth as
+    8-bit video). Answers the top-k labels for the whole clip and, for clips longer than a
+    streaming window, a timeline of per-window predictions and the detected events.
+    """
+    if top_k is None:
+        top_k = settings.top_k
+    if not 1 <= top_k <= 100 or not 1 <= hop <= 1000:
+        raise InvalidClip("top_k must be in 1..100 and hop in 1..1000")
+    files = await _uploaded_files(request)
+    limits = _limits(settings)
     clip = await run_in_threadpool(lambda: check_clip(_decode(files, limits), limits))
     card = runtime.model.card
     result = await run_in_threadpool(classify_clip, clip, card, runtime.predict, top_k, hop)
-    metrics = request.app.state.metrics
     metrics.windows.labels("rest").inc(1 + len(result["timeline"]))
     for event in result["events"]:
         metrics.events.labels(event["label"]).inc()

@@ -3,35 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from service.inference.model_card import ModelCard, read_model_card
-from training.checkpoint import load_checkpoint, network_from_checkpoint
+from service.inference.model_card import read_model_card
+from training.checkpoint import card_from_checkpoint, load_checkpoint, network_from_checkpoint
 from training.export.onnx import ParityReport, export_onnx
 from training.export.stages import export_stages, supports_stages
-
-
-def card_from_checkpoint(blob: dict[str, Any], source: str, stream_window: int = 0) -> ModelCard:
-    """The model card a checkpoint implies (labels, modalities, preprocessing)."""
-    cfg = blob["model_config"]
-    modalities = ["rgb", "depth"] if blob["modalities"] == "rgbd" else [blob["modalities"]]
-    depth = blob.get("depth", {})
-    resize = int(blob.get("train_config", {}).get("augment", {}).get("resize", cfg["size"]))
-    return ModelCard(
-        labels=list(blob["labels"]),
-        modalities=modalities,
-        frames=int(cfg["frames"]),
-        height=int(cfg["size"]),
-        width=int(cfg["size"]),
-        frp_window=int(cfg["frp_window"]),
-        resize=max(resize, int(cfg["size"])),
-        depth_encoding=depth.get("encoding", "gray"),
-        depth_near_mm=float(depth.get("near_mm", 300.0)),
-        depth_far_mm=float(depth.get("far_mm", 3000.0)),
-        profile=str(cfg.get("profile", "")),
-        source=source,
-        stream_window=stream_window,
-    )
 
 
 def export_checkpoint(

@@ -1,0 +1,141 @@
+"""`/v1/stream`: live RGB-D streams over WebSocket (protocol: docs/protocol.md).
+
+The route only moves messages: frames go into the connection's stream session, due windows
+go to its window pipeline (service/streaming/window_pipeline.py), and what they become
+comes back as JSON through the connection's bounded outgoing queue.
+"""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi.concurrency import run_in_threadpool
+
+from service.api.deps import ApiKeyProblem, ReadinessProblem, StateDep
+from service.api.state import ServiceState
+from service.api.stream_connection import Connection
+from service.api.stream_protocol import ProtocolViolation, StreamStart, parse_control, parse_start_text, ready_message
+from service.api.websocket import NORMAL_CLOSURE, POLICY_VIOLATION, TRY_AGAIN_LATER, reject
+from service.errors import ClientError, TooManyStreams
+from service.sources.frame_codec import FrameError, unpack_frame
+from service.streaming.incremental import IncrementalStream
+from service.streaming.session import StreamSession
+from service.streaming.window_inference import new_stream
+
+router = APIRouter()
+
+STATS_EVERY_S = 2.0
+
+
+@router.websocket("/v1/stream")
+async def stream(ws: WebSocket, state: StateDep, key_problem: ApiKeyProblem, not_ready: ReadinessProblem) -> None:
+    """One client stream: refused (error message, then close 1008 or 1013) without a valid
+    key, before the model is warm or when every stream slot is taken; else served until
+    `stop` (close 1000), a protocol violation (1008) or the client leaving."""
+    await ws.accept()
+    refusal = _refusal(state, key_problem, not_ready)
+    if refusal is not None:
+        await reject(ws, *refusal)
+        return
+    state.streams += 1
+    state.metrics.active_streams.inc()
+    conn = Connection(ws, state.runtime, state.metrics)
+    conn.open()
+    close_code: int | None = NORMAL_CLOSURE
+    try:
+        await _serve(ws, conn)
+    except ProtocolViolation as exc:
+        conn.send({"type": "error", "error": "protocol_violation", "detail": str(exc)})
+        close_code = POLICY_VIOLATION
+    except WebSocketDisconnect:
+        close_code = None  # the client is gone: nothing more to send
+    finally:
+        state.streams -= 1
+        state.metrics.active_streams.dec()
+        await conn.close(close_code)
+
+
+def _refusal(
+    state: ServiceState, key_problem: ClientError | None, not_ready: ClientError | None
+) -> tuple[ClientError, int] | None:
+    """Why a new stream is refused, with its close code, in the order the checks apply:
+    a bad key (1008), the model still loading (1013), every stream slot taken (1013)."""
+    if key_problem is not None:
+        return key_problem, POLICY_VIOLATION
+    if not_ready is not None:
+        return not_ready, TRY_AGAIN_LATER
+    if state.streams >= state.settings.max_streams:
+        return TooManyStreams(f"the server takes at most {state.settings.max_streams} streams"), TRY_AGAIN_LATER
+    return None
+
+
+async def _receive(ws: WebSocket) -> dict:
+    """The next client message.
+
+    Raises:
+        WebSocketDisconnect: the client went away.
+    """
+    message = await ws.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    return message
+
+
+async def _serve(ws: WebSocket, conn: Connection) -> None:
+    """The stream after `start`: frames and control messages until `stop` (returns) or a
+    disconnect or protocol violation (raises)."""
+    card = conn.runtime.model.card  # type: ignore[union-attr]
+    start = parse_start_text((await _receive(ws)).get("text"), card)
+    session = new_stream(conn.runtime, start.hop, start.window)
+    conn.send(ready_message(card, session))
+    last_stats = time.perf_counter()
+    while True:
+        message = await _receive(ws)
+        text = message.get("text")
+        if text is not None:
+            if parse_control(text) == "stop":
+                return
+            conn.send(conn.stats("requested"))
+            continue
+        received = time.perf_counter()
+        await _frame(conn, session, start, message.get("bytes"), received)
+        if received - last_stats >= STATS_EVERY_S:
+            last_stats = received
+            conn.send(conn.stats("periodic"))
+
+
+async def _frame(
+    conn: Connection,
+    session: StreamSession | IncrementalStream,
+    start: StreamStart,
+    data: bytes | None,
+    received: float,
+) -> None:
+    """Decode one binary frame into the session; a bad or out-of-order frame is reported and
+    skipped; a window that comes due goes to the connection's pipeline."""
+    conn.counts["frames"] += 1
+    conn.metrics.frames.inc()
+    modalities = conn.runtime.model.card.modalities  # type: ignore[union-attr]
+    try:
+        frame = await run_in_threadpool(
+            unpack_frame,
+            data or b"",
+            start.width,
+            start.height,
+            start.rgb_encoding,
+            start.depth_encoding,
+            "rgb" in modalities,
+            "depth" in modalities,
+        )
+        if frame.index <= conn.last_index:
+            raise FrameError("out_of_order", f"frame {frame.index} arrived after frame {conn.last_index}")
+    except FrameError as exc:
+        conn.counts["rejected"] += 1
+        conn.metrics.bad_frames.labels(exc.code).inc()
+        conn.send({"type": "error", "error": exc.code, "detail": str(exc)})
+        return
+    conn.last_index = frame.index
+    window = await run_in_threadpool(session.push, frame.index, frame.rgb, frame.depth)
+    if window is not None:
+        conn.offer(session, window, received)

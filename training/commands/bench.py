@@ -1,0 +1,87 @@
+"""`gesture bench`: run the benchmark suites, each rewriting its section of BENCHMARKS.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from training.commands.common import console, parse_ints
+
+SUITES = ("model", "incremental", "batching", "quantization", "capacity")
+
+
+def bench(
+    suites: str = typer.Option(",".join(SUITES), help=f"Which benchmarks: {', '.join(SUITES)} (comma-separated)."),
+    profiles: str = typer.Option("tiny,lite,paper", help="model, incremental: comma-separated profiles."),
+    model: Path | None = typer.Option(
+        None, "--model", help="batching, quantization, incremental agreement, capacity: ONNX model (default: bundled)."
+    ),
+    streams: str = typer.Option("1,4,16", help="batching: concurrent stream counts."),
+    batches: str = typer.Option("1,4,8", help="batching: maximum batch sizes."),
+    windows: int = typer.Option(16, min=1, help="batching: windows each stream submits."),
+    hop: int = typer.Option(4, min=1, help="incremental: frames per hop."),
+    capacity_streams: str = typer.Option(
+        "1,2,3,4,5,6,8,10,12,16", help="capacity: stream counts to try, in order (stops at the first skipping >= 1 %)."
+    ),
+    seconds: float = typer.Option(10.0, min=1.0, help="capacity: seconds each trial streams."),
+    size: int = typer.Option(128, min=32, help="capacity: frame size the clients send."),
+    data: Path = typer.Option(
+        Path("data/synth-heldout"), help="quantization, incremental: held-out clips and streams (generated if missing)."
+    ),
+    calibration: Path = typer.Option(Path("data/synth"), help="quantization: clips to calibrate on."),
+    out: Path = typer.Option(Path("BENCHMARKS.md"), help="Markdown file to (re)write the tables into."),
+    repeats: int = typer.Option(
+        5, min=1, help="model, incremental, quantization: timed runs per measurement (median)."
+    ),
+    threads: int = typer.Option(2, min=1, help="Threads for PyTorch and onnxruntime."),
+) -> None:
+    """Every benchmark in one run, each rewriting its own section of BENCHMARKS.md: `model`
+    (parameters, GFLOPs, eager PyTorch vs onnxruntime per window, fraction of the machine's
+    MatMul peak), `incremental` (full window vs one hop of incremental streaming, and their
+    agreement on held-out streams), `batching` (the scheduler at several batch sizes and
+    stream counts), `quantization` (int8 against float32) and `capacity` (concurrent 30 fps
+    streams the real server sustains, and frame-to-prediction latency over WebSocket)."""
+    from service.settings import default_model_path
+
+    chosen = [x.strip() for x in suites.split(",") if x.strip()]
+    unknown = sorted(set(chosen) - set(SUITES))
+    if unknown:
+        raise typer.BadParameter(f"unknown suite(s) {', '.join(unknown)}; choose from {', '.join(SUITES)}")
+    names = [p.strip() for p in profiles.split(",") if p.strip()]
+    served = model or default_model_path()
+    if {"incremental", "quantization"} & set(chosen):
+        _ensure_synth(data, seed=777, per_class=20, streams=6)
+    if "quantization" in chosen:
+        _ensure_synth(calibration, seed=1, per_class=10, streams=0)
+    if "model" in chosen:
+        from training.bench.model import run_model_bench
+
+        run_model_bench(names, out, repeats, threads)
+    if "incremental" in chosen:
+        from training.bench.incremental import run_incremental_bench
+
+        run_incremental_bench(names, served, data, out, hop, repeats, threads)
+    if "batching" in chosen:
+        from training.bench.batching import run_batching_bench
+
+        run_batching_bench(served, out, parse_ints(streams), parse_ints(batches), windows, threads)
+    if "quantization" in chosen:
+        from training.bench.quantization import run_quantization_bench
+
+        run_quantization_bench(served, data, calibration, out, threads, repeats)
+    if "capacity" in chosen:
+        from training.bench.capacity import run_capacity_bench
+
+        run_capacity_bench(served, out, parse_ints(capacity_streams), seconds, size)
+
+
+def _ensure_synth(data: Path, seed: int, per_class: int, streams: int) -> None:
+    """Generate a SynthGesture-RGBD set when `data` is missing, so that a fresh checkout can
+    run the benchmarks that need held-out clips or calibration data without a manual step."""
+    if (data / "labels.txt").is_file() and (not streams or (data / "streams").is_dir()):
+        return
+    from training.synth import write_dataset
+
+    console.print(f"{data} missing: generating it (seed {seed}, {per_class} clips per class, {streams} streams)")
+    write_dataset(data, per_class, seed, size=128, streams=streams, stream_gestures=8)

@@ -1,0 +1,120 @@
+"""Export commands: `gesture convert-official` (MotionRGBD checkpoints), `gesture export`
+(our checkpoints) and `gesture quantize` (int8), all ending in the served ONNX contract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from service.cli_errors import fail
+from training.commands.common import console
+
+
+def convert_official(
+    checkpoint: Path = typer.Argument(..., help="Official MotionRGBD .pth.tar (unimodal or RGB-D fusion)."),
+    out: Path = typer.Option(..., "--out", "-o", help="ONNX file to write."),
+    frp_window: int = typer.Option(..., "--frp-window", min=1, help="FRP window: 4 for NvGesture, 10 otherwise."),
+    labels: Path | None = typer.Option(None, "--labels", help="Text file, one class name per line."),
+    modality: str | None = typer.Option(
+        None, "--modality", help="Unimodal checkpoints: rgb or depth (default: from the file name, -K = depth)."
+    ),
+    size: int = typer.Option(224, "--size", min=32, help="Frame size the model takes."),
+    depth_encoding: str = typer.Option("gray", "--depth-encoding", help="gray, jet or jet_bgr."),
+    depth_near_mm: float = typer.Option(300.0, "--depth-near-mm", help="Depth mapped to the near end."),
+    depth_far_mm: float = typer.Option(3000.0, "--depth-far-mm", help="Depth mapped to the far end."),
+    trust_checkpoint: bool = typer.Option(False, "--trust-checkpoint", help="Allow full unpickling."),
+) -> None:
+    """Convert an official MotionRGBD checkpoint to a self-contained ONNX model."""
+    from model.official import OfficialCheckpointError
+    from service.inference.model_card import ModelCard, ModelCardError
+    from training.export.convert_official import load_official
+    from training.export.onnx import ParityError, export_onnx
+
+    try:
+        with console.status("reading checkpoint"):
+            loaded = load_official(checkpoint, frp_window, size=size, modality=modality, trust=trust_checkpoint)
+        cfg = loaded.cfg
+        console.print(
+            f"{loaded.kind} {'+'.join(loaded.modalities)} network: {cfg.num_classes} classes, "
+            f"T={cfg.frames}, D={cfg.dim}, N={cfg.temporal.depth}, RCM hidden {cfg.temporal.rcm_hidden}"
+        )
+        card = ModelCard(
+            labels=_labels(labels, cfg.num_classes),
+            modalities=loaded.modalities,
+            frames=cfg.frames,
+            height=size,
+            width=size,
+            frp_window=frp_window,
+            depth_encoding=depth_encoding,
+            depth_near_mm=depth_near_mm,
+            depth_far_mm=depth_far_mm,
+            profile="official",
+            source=f"MotionRGBD official checkpoint {Path(checkpoint).name}",
+        )
+        with console.status("exporting to ONNX and checking parity with onnxruntime"):
+            report = export_onnx(loaded.net, card, out)
+    except (FileNotFoundError, OfficialCheckpointError, ModelCardError, ParityError, ValueError) as exc:
+        fail(str(exc), console)
+    console.print(f"wrote {out} (max relative difference onnxruntime vs PyTorch: {report.worst:.2e})")
+
+
+def _labels(path: Path | None, count: int) -> list[str]:
+    """Class names for a converted model: one per line of `path`, or class_0.. without one
+    (official checkpoints carry no names).
+
+    Raises:
+        typer.BadParameter: the file's line count differs from the model's class count.
+    """
+    if path is None:
+        return [f"class_{i}" for i in range(count)]
+    names = [line.strip() for line in Path(path).read_text().splitlines() if line.strip()]
+    if len(names) != count:
+        raise typer.BadParameter(f"{path} has {len(names)} labels but the model has {count} classes")
+    return names
+
+
+def export_cmd(
+    checkpoint: Path = typer.Argument(..., help="Checkpoint written by `gesture train` (best.pt / last.pt)."),
+    out: Path = typer.Option(..., "--out", "-o", help="ONNX file to write."),
+    stream_window: int = typer.Option(
+        0, "--stream-window", min=0, help="Raw frames a live-stream window spans (0: the model's T frames)."
+    ),
+    stages: bool = typer.Option(
+        True, "--stages/--no-stages", help="Also write the incremental-streaming stages (x.frame.onnx, x.window.onnx)."
+    ),
+) -> None:
+    """Export one of our checkpoints to the ONNX contract (refused unless onnxruntime agrees with PyTorch)."""
+    from training.checkpoint import CheckpointError
+    from training.export.from_checkpoint import export_checkpoint
+    from training.export.onnx import ParityError
+
+    try:
+        with console.status("exporting to ONNX and checking parity with onnxruntime"):
+            report = export_checkpoint(checkpoint, out, stream_window=stream_window, stages=stages)
+    except (FileNotFoundError, CheckpointError, ParityError, ValueError) as exc:
+        fail(str(exc), console)
+    console.print(f"wrote {out} (max relative difference onnxruntime vs PyTorch: {report.worst:.2e})")
+
+
+def quantize_cmd(
+    model: Path = typer.Argument(..., help="A gesture ONNX model (float)."),
+    out: Path = typer.Option(..., "--out", "-o", help="int8 ONNX file to write."),
+    mode: str = typer.Option("dynamic", "--mode", help="dynamic (the default) or static (calibrated QDQ)."),
+    data: Path | None = typer.Option(None, "--data", help="static: dataset whose train clips calibrate."),
+    clips: int = typer.Option(64, "--clips", min=1, help="static: calibration clips."),
+) -> None:
+    """int8 quantisation (onnxruntime). Dynamic int8 keeps the bundled model's accuracy;
+    static QDQ does not (BENCHMARKS.md): check with `gesture evaluate` before serving."""
+    from training.export.quantize import quantize_model
+
+    try:
+        quantize_model(model, out, mode, data, clips)
+    except (FileNotFoundError, ValueError) as exc:
+        fail(str(exc), console)
+    console.print(f"wrote {out}")
+    if mode == "static":
+        console.print(
+            "[yellow]static int8 broke the bundled model (chance-level top-1, BENCHMARKS.md): "
+            "check its accuracy with `gesture evaluate` before serving it[/yellow]"
+        )
