@@ -55,27 +55,9 @@ def _widths(state: Mapping[str, torch.Tensor], prefix: str) -> tuple[int, int, i
     )
 
 
-def infer_config(
-    state: Mapping[str, torch.Tensor],
-    size: int = 224,
-    frp_window: int = 4,
-    distill_temperature: float | None = None,
-) -> tuple[ModelConfig, Kind]:
-    """The ModelConfig an official state dict (prefix already stripped) was trained with.
-
-    Args:
-        state: the state dict.
-        size: frame size (not stored in checkpoints; official 224).
-        frp_window: FRP window (not stored; official 4 for NvGesture, 10 otherwise).
-        distill_temperature: tau of the distillation term (only matters for training);
-            default 0.5 for THU-READ-like RCM widths (128), else 0.4.
-
-    Raises:
-        OfficialCheckpointError: when keys are missing.
-    """
-    kind = detect_kind(state)
-    p = "Modalit_rgb." if kind == "fusion" else ""
-    spatial = SpatialConfig(
+def _spatial_config(state: Mapping[str, torch.Tensor], p: str) -> SpatialConfig:
+    """DSN widths from the stem and inception convolutions under prefix `p`."""
+    return SpatialConfig(
         stem=(
             int(_get(state, f"{p}Conv3d_1a_7x7.conv3d.weight").shape[0]),
             int(_get(state, f"{p}Conv3d_2b_1x1.conv3d.weight").shape[0]),
@@ -89,7 +71,12 @@ def infer_config(
         mixed_5c=_widths(state, f"{p}Mixed_5c"),
         frp=f"{p}frp_module.rpconv1d.weight" in state,
     )
-    dim = int(_get(state, f"{p}LinearMap.1.weight").shape[0])
+
+
+def _temporal_config(
+    state: Mapping[str, torch.Tensor], p: str, distill_temperature: float | None
+) -> tuple[TemporalConfig, int]:
+    """DTN settings (and the window T, stored only in the RCM's shapes) under prefix `p`."""
     layer_ids = {
         int(m.group(1)) for k in state if (m := re.match(re.escape(p) + r"dtn\.multi_scale_transformers\.(\d+)\.", k))
     }
@@ -123,8 +110,12 @@ def infer_config(
         rcm_qk_dim=rcm_qk,
         distill_temperature=distill_temperature,
     )
+    return temporal, frames
+
+
+def _head_config(state: Mapping[str, torch.Tensor], kind: Kind, dim: int) -> tuple[FusionConfig, int]:
+    """The class count and, for a fusion checkpoint, the CAPF encoder widths."""
     if kind == "fusion":
-        num_classes = int(_get(state, "classifier1.1.weight").shape[0])
         enc = "fusion_model.encoder.enconv"
         fusion = FusionConfig(
             layout="official",
@@ -132,10 +123,35 @@ def infer_config(
                 int(_get(state, f"{enc}.{i}.weight").shape[0]) for i in (0, 3, 6, 9)
             ),
         )
-    else:
-        num_classes = int(_get(state, "dtn.mlp_head_small.1.weight").shape[0])
-        # Unused by a unimodal network; the paper's proportions keep the config valid.
-        fusion = FusionConfig(layout="official", encoder_widths=(2 * dim, dim, dim // 2, dim // 2))
+        return fusion, int(_get(state, "classifier1.1.weight").shape[0])
+    # Unused by a unimodal network; the paper's proportions keep the config valid.
+    fusion = FusionConfig(layout="official", encoder_widths=(2 * dim, dim, dim // 2, dim // 2))
+    return fusion, int(_get(state, "dtn.mlp_head_small.1.weight").shape[0])
+
+
+def infer_config(
+    state: Mapping[str, torch.Tensor],
+    size: int = 224,
+    frp_window: int = 4,
+    distill_temperature: float | None = None,
+) -> tuple[ModelConfig, Kind]:
+    """The ModelConfig an official state dict (prefix already stripped) was trained with.
+
+    Args:
+        state: the state dict.
+        size: frame size (not stored in checkpoints; official 224).
+        frp_window: FRP window (not stored; official 4 for NvGesture, 10 otherwise).
+        distill_temperature: tau of the distillation term (only matters for training);
+            default 0.5 for THU-READ-like RCM widths (128), else 0.4.
+
+    Raises:
+        OfficialCheckpointError: when keys are missing.
+    """
+    kind = detect_kind(state)
+    p = "Modalit_rgb." if kind == "fusion" else ""
+    dim = int(_get(state, f"{p}LinearMap.1.weight").shape[0])
+    temporal, frames = _temporal_config(state, p, distill_temperature)
+    fusion, num_classes = _head_config(state, kind, dim)
     cfg = ModelConfig(
         profile="official",
         frames=frames,
@@ -143,7 +159,7 @@ def infer_config(
         num_classes=num_classes,
         dim=dim,
         frp_window=frp_window,
-        spatial=spatial,
+        spatial=_spatial_config(state, p),
         temporal=temporal,
         fusion=fusion,
     )
