@@ -17,6 +17,7 @@ from model.inference import FusionClassifier, UnimodalClassifier
 from model.official import infer_config, load_official_weights
 from tests.golden_weights import golden_state_dict
 from tests.server_utils import run_gesture
+from training.export.convert_official import load_official
 
 
 def gesture(*args: str) -> subprocess.CompletedProcess:
@@ -39,44 +40,38 @@ def _assert_close(got: np.ndarray, ref: torch.Tensor) -> None:
 
 
 @pytest.mark.slow
-def test_convert_official_unimodal_paper_checkpoint(tmp_path, network_golden):
-    """The golden official unimodal checkpoint (`module.` prefix, depth by its -K name)."""
-    keys = network_golden["unimodal"]["keys"]
-    ckpt = _save_official(golden_state_dict(keys), tmp_path / "model_best-Nv-K.pth.tar")
-    labels = tmp_path / "labels.txt"
-    labels.write_text("\n".join(f"nv_{i}" for i in range(25)) + "\n")
-    out = tmp_path / "nv_depth.onnx"
-    res = gesture("convert-official", ckpt, "--out", out, "--frp-window", 4, "--labels", labels)
-    assert res.returncode == 0, res.stderr + res.stdout
-    info = json.loads(gesture("info", out, "--json").stdout)
-    assert (
-        json.loads(info["modalities"]) == ["depth"]
-        if isinstance(info["modalities"], str)
-        else info["modalities"] == ["depth"]
-    )
-    assert info["labels"][3] == "nv_3" and info["frames"] == "64" and info["height"] == "224"
-    assert info["frp_window"] == "4" and info["profile"] == "official"
-
-    # Our PyTorch pipeline, built independently of the converter, on raw uint8 frames.
-    state = golden_state_dict(keys)
-    cfg, _ = infer_config(state, frp_window=4)
-    net = build_model(cfg, "depth")
-    load_official_weights(net, state)
-    frames = torch.randint(0, 256, (1, 64, 224, 224, 3), dtype=torch.uint8, generator=torch.Generator().manual_seed(5))
+def test_official_unimodal_checkpoint_file_reproduces_the_golden_logits(tmp_path, network_golden):
+    """The golden official unimodal checkpoint as a release file (`module.` prefix, nested
+    under `model`, depth by its -K name), loaded the way `convert-official` loads it, gives
+    the official logits. Its ONNX export is the fusion test's below (one paper-size export
+    per suite: it takes minutes); tiny unimodal exports go through the same command."""
+    gold = network_golden["unimodal"]
+    ckpt = _save_official(golden_state_dict(gold["keys"]), tmp_path / "model_best-Nv-K.pth.tar")
+    loaded = load_official(ckpt, frp_window=4)
+    assert loaded.kind == "unimodal" and loaded.modalities == ["depth"]
+    assert loaded.cfg.frames == 64 and loaded.cfg.size == 224 and loaded.cfg.num_classes == gold["num_classes"]
+    g = torch.Generator().manual_seed(gold["input_seed"])
+    x, guidance = torch.randn(2, 3, 64, 224, 224, generator=g), torch.rand(2, 1, 64, 224, 224, generator=g)
     with torch.no_grad():
-        ref = UnimodalClassifier(net.eval())(frames)
-    (logits,) = _ort(out, {"depth": frames.numpy()})
-    _assert_close(logits, ref)
+        logits = loaded.net(x, guidance).logits
+    _assert_close(logits.numpy(), torch.tensor(gold["logits"]).view(logits.shape))
 
 
 @pytest.mark.slow
 def test_convert_official_fusion_checkpoint(tmp_path, network_golden):
     keys = network_golden["fusion"]["keys"]
     ckpt = _save_official(golden_state_dict(keys), tmp_path / "fusion.pth.tar")
+    labels = tmp_path / "labels.txt"
+    labels.write_text("\n".join(f"nv_{i}" for i in range(25)) + "\n")
     out = tmp_path / "nv_rgbd.onnx"
     # A smaller frame size keeps the test quick; the weights do not depend on it.
-    res = gesture("convert-official", ckpt, "--out", out, "--frp-window", 4, "--size", 96)
+    res = gesture("convert-official", ckpt, "--out", out, "--frp-window", 4, "--size", 96, "--labels", labels)
     assert res.returncode == 0, res.stderr + res.stdout
+    info = json.loads(gesture("info", out, "--json").stdout)
+    assert info["labels"][3] == "nv_3" and info["frames"] == "64" and info["height"] == "96"
+    assert info["frp_window"] == "4" and info["profile"] == "official"
+
+    # Our PyTorch pipeline, built independently of the converter, on raw uint8 frames.
     state = golden_state_dict(keys)
     cfg, kind = infer_config(state, size=96, frp_window=4)
     assert kind == "fusion" and cfg.fusion.layout == "official"
@@ -92,9 +87,8 @@ def test_convert_official_fusion_checkpoint(tmp_path, network_golden):
         _assert_close(got, ref)
 
 
-@pytest.mark.parametrize("kind", ["unimodal", "fusion"])
-def test_convert_official_infers_other_configurations(tmp_path, kind):
-    """Other class counts, RCM widths and FRP windows come back from the tensors alone."""
+def _other_configuration(kind: str) -> torch.nn.Module:
+    """A tiny network of other class count, RCM width and FRP window, non-trivial weights."""
     base = get_profile("tiny")
     cfg = dataclasses.replace(
         base,
@@ -107,27 +101,52 @@ def test_convert_official_infers_other_configurations(tmp_path, kind):
     net = build_model(cfg, "rgbd" if kind == "fusion" else "rgb").eval()
     for p in net.parameters():  # non-trivial weights everywhere
         torch.nn.init.normal_(p, std=0.2) if p.dim() > 1 else None
+    return net
+
+
+@pytest.mark.parametrize("kind", ["unimodal", "fusion"])
+def test_other_configurations_come_back_from_the_tensors(tmp_path, kind):
+    """Other class counts, RCM widths and FRP windows come back from the tensors alone, and
+    the loaded network computes what the saved one did."""
+    net = _other_configuration(kind)
+    cfg = net.cfg
     ckpt = _save_official(net.state_dict(), tmp_path / "thu-M.pth.tar")
-    out = tmp_path / "m.onnx"
-    res = gesture("convert-official", ckpt, "--out", out, "--frp-window", 5, "--size", cfg.size)
-    assert res.returncode == 0, res.stderr + res.stdout
     inferred, got_kind = infer_config(net.state_dict(), size=cfg.size, frp_window=5)
     assert got_kind == kind
     assert inferred.num_classes == 40 and inferred.temporal.rcm_hidden == 12
     assert inferred.spatial == cfg.spatial and inferred.temporal.branch_tokens == cfg.temporal.branch_tokens
+    loaded = load_official(ckpt, frp_window=5, size=cfg.size)
     g = torch.Generator().manual_seed(3)
-    shape = (2, cfg.frames, cfg.size, cfg.size, 3)
+    clips = [torch.randint(0, 256, (2, cfg.frames, cfg.size, cfg.size, 3), dtype=torch.uint8, generator=g)]
+    wrap = UnimodalClassifier
     if kind == "fusion":
-        feeds = {m: torch.randint(0, 256, shape, dtype=torch.uint8, generator=g) for m in ("rgb", "depth")}
-        with torch.no_grad():
-            refs = FusionClassifier(net)(feeds["rgb"], feeds["depth"])
-    else:
-        feeds = {"rgb": torch.randint(0, 256, shape, dtype=torch.uint8, generator=g)}
-        with torch.no_grad():
-            refs = (UnimodalClassifier(net)(feeds["rgb"]),)
-    outs = _ort(out, {k: v.numpy() for k, v in feeds.items()})
-    for got, ref in zip(outs, refs):
-        _assert_close(got, ref)
+        clips.append(torch.randint(0, 256, clips[0].shape, dtype=torch.uint8, generator=g))
+        wrap = FusionClassifier
+    with torch.no_grad():
+        for got, ref in zip(_tuple(wrap(loaded.net)(*clips)), _tuple(wrap(net)(*clips))):
+            torch.testing.assert_close(got, ref)
+
+
+def _tuple(out):
+    return out if isinstance(out, tuple) else (out,)
+
+
+def test_convert_official_exports_another_configuration(tmp_path):
+    """`gesture convert-official` end to end on a unimodal RGB checkpoint of another
+    configuration: the ONNX file computes what the saved network did."""
+    net = _other_configuration("unimodal")
+    cfg = net.cfg
+    ckpt = _save_official(net.state_dict(), tmp_path / "thu-M.pth.tar")
+    out = tmp_path / "m.onnx"
+    res = gesture("convert-official", ckpt, "--out", out, "--frp-window", 5, "--size", cfg.size)
+    assert res.returncode == 0, res.stderr + res.stdout
+    rgb = torch.randint(0, 256, (2, cfg.frames, cfg.size, cfg.size, 3), dtype=torch.uint8)
+    with torch.no_grad():
+        ref = UnimodalClassifier(net)(rgb)
+    (logits,) = _ort(out, {"rgb": rgb.numpy()})
+    _assert_close(logits, ref)
+    info = json.loads(gesture("info", out, "--json").stdout)
+    assert info["modalities"] in (["rgb"], '["rgb"]') and info["profile"] == "official"
 
 
 def test_convert_official_errors_are_clear(tmp_path):

@@ -15,7 +15,6 @@ import pytest
 from service.sources.realsense import RealSenseError, RealSenseSource, read_recording
 from tests.recordings import write_recording
 from tests.server_utils import ROOT, running_server
-from tests.tiny_models import export_tiny
 from training.data.frame_io import read_image
 from training.synth import CLASS_NAMES, key_rng, render_clip
 
@@ -96,11 +95,8 @@ def test_max_frames_limit_and_bad_files(synth_recording, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory, tiny_onnx):
-    folder = tmp_path_factory.mktemp("models")
-    rgbd = tiny_onnx
-    depth_only = export_tiny(folder / "tiny-depth.onnx", modalities="depth")
-    with running_server(rgbd, max_frames=400) as url_rgbd, running_server(depth_only) as url_depth:
+def servers(tiny_onnx, tiny_depth_onnx):
+    with running_server(tiny_onnx, max_frames=400) as url_rgbd, running_server(tiny_depth_onnx) as url_depth:
         yield url_rgbd, url_depth
 
 

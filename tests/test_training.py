@@ -12,38 +12,17 @@ from pathlib import Path
 import pytest
 import torch
 
+from tests.tiny_models import TRAIN_CONFIG as CONFIG
+from tests.tiny_models import tiny_training_overrides
 from training.checkpoint import CheckpointError, load_checkpoint
 from training.train_config import ConfigError, load_train_config
 from training.trainer import Trainer, lr_factor
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIG = ROOT / "training" / "configs" / "synth-lite-rgb.yaml"
-
-
-@pytest.fixture(scope="session")
-def synth_small(tmp_path_factory) -> Path:
-    from training.synth import write_dataset
-
-    root = tmp_path_factory.mktemp("synth")
-    write_dataset(root, clips_per_class=3, seed=11, size=48, workers=1, progress=False)
-    return root
 
 
 def _overrides(data: Path, out: Path, **extra: object) -> list[str]:
-    base = {
-        "profile": "tiny",
-        "data.root": str(data),
-        "out": str(out),
-        "data.num_workers": 0,
-        "augment.resize": 40,
-        "optim.epochs": 2,
-        "optim.batch_size": 4,
-        "max_steps_per_epoch": 2,
-        "optim.warmup_epochs": 1,
-        "teacher.checkpoint": "",  # the shipped RGB config names the depth run as its teacher
-    }
-    base.update(extra)
-    return [f"{k}={v}" for k, v in base.items()]
+    return tiny_training_overrides(data, out, **extra)
 
 
 def test_config_rejects_unknown_keys_and_bad_values(tmp_path):
@@ -166,19 +145,15 @@ def test_feature_teacher_distils_depth_maps_into_the_rgb_run(synth_small, tmp_pa
         )
 
 
-def test_export_and_evaluate_through_the_cli(synth_small, tmp_path):
-    run = tmp_path / "run"
-    Trainer(load_train_config(CONFIG, _overrides(synth_small, run, modalities="rgbd")), progress=False).run()
+def test_export_and_evaluate_through_the_cli(synth_small, trained_tiny, tmp_path):
+    """`trained_tiny` ran `gesture export` on a checkpoint (conftest); here: what it wrote,
+    and `gesture evaluate` of the checkpoint and of its export agreeing clip for clip."""
     gesture = [sys.executable, "-m", "training.cli"]
-    onnx_path = tmp_path / "m.onnx"
-    res = subprocess.run(
-        [*gesture, "export", str(run / "best.pt"), "--out", str(onnx_path)], capture_output=True, text=True, timeout=600
-    )
-    assert res.returncode == 0, res.stderr
+    onnx_path = trained_tiny.onnx
     # `gesture export` writes the incremental stages next to the full graph by default.
     assert onnx_path.with_suffix(".frame.onnx").is_file() and onnx_path.with_suffix(".window.onnx").is_file()
     results = {}
-    for model in (run / "best.pt", onnx_path):
+    for model in (trained_tiny.checkpoint, onnx_path):
         res = subprocess.run(
             [
                 *gesture,

@@ -133,26 +133,47 @@ def export_onnx(
     )
     if isinstance(net, CrossModalFusionNetwork) and card.modalities != ["rgb", "depth"]:
         raise ValueError("an RGB-D fusion network needs modalities ['rgb', 'depth']")
+    program = _trace(wrapper, card, outputs)
+    return write_checked(program.model_proto, wrapper, card, out, tolerance, parity_batches)
+
+
+def _trace(wrapper: torch.nn.Module, card: ModelCard, outputs: list[str]) -> torch.onnx.ONNXProgram:
+    """The dynamo ONNX export of `wrapper` (dynamic batch), optimised by onnxscript."""
     example = tuple(_inputs(card, 2, seed=0).values())
     batch = torch.export.Dim("batch", min=1, max=1024)
     dynamic = [{0: batch} for _ in card.modalities]  # positional: wrapper arg names differ
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        return torch.onnx.export(
+            wrapper,
+            example,
+            input_names=list(card.modalities),
+            output_names=outputs,
+            dynamic_shapes=dynamic,
+            opset_version=OPSET,
+            dynamo=True,
+            verbose=False,
+        )
+
+
+def write_checked(
+    proto: onnx.ModelProto,
+    wrapper: torch.nn.Module,
+    card: ModelCard,
+    out: Path,
+    tolerance: float = 1e-3,
+    parity_batches: tuple[int, ...] = (1, 2),
+) -> ParityReport:
+    """Write `proto` with `card` as its metadata to `out`, atomically, only if onnxruntime
+    running it agrees with `wrapper` (the PyTorch module it was exported from).
+
+    Raises:
+        ParityError: outputs differ beyond `tolerance`; nothing is written.
+    """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
         tmp_path = Path(tmp) / "model.onnx"
-        with warnings.catch_warnings(), torch.no_grad():
-            warnings.simplefilter("ignore")
-            program = torch.onnx.export(
-                wrapper,
-                example,
-                input_names=list(card.modalities),
-                output_names=outputs,
-                dynamic_shapes=dynamic,
-                opset_version=OPSET,
-                dynamo=True,
-                verbose=False,
-            )
-        proto = program.model_proto
         del proto.metadata_props[:]
         for key, value in card.to_metadata().items():
             entry = proto.metadata_props.add()
