@@ -26,3 +26,12 @@ def golden_tensor(key: str, shape: list[int]) -> torch.Tensor:
 def golden_state_dict(keys: dict[str, list[int]], prefix: str = "") -> dict[str, torch.Tensor]:
     """Every key of the golden key list with its generated tensor (optionally prefixed)."""
     return {prefix + k: golden_tensor(k, shape) for k, shape in keys.items()}
+
+
+def golden_inputs(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The golden network input of `seed`: clips [2, 3, 64, 224, 224] and FRP guidance
+    [2, 1, 64, 224, 224], as the golden README draws them."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(2, 3, 64, 224, 224, generator=g)
+    guidance = torch.rand(2, 1, 64, 224, 224, generator=g)
+    return x, guidance

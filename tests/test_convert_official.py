@@ -15,7 +15,7 @@ import torch
 from model import build_model, get_profile
 from model.inference import FusionClassifier, UnimodalClassifier
 from model.official import infer_config, load_official_weights
-from tests.golden_weights import golden_state_dict
+from tests.golden_weights import golden_inputs, golden_state_dict
 from tests.server_utils import run_gesture
 from training.export.convert_official import load_official
 
@@ -50,8 +50,7 @@ def test_official_unimodal_checkpoint_file_reproduces_the_golden_logits(tmp_path
     loaded = load_official(ckpt, frp_window=4)
     assert loaded.kind == "unimodal" and loaded.modalities == ["depth"]
     assert loaded.cfg.frames == 64 and loaded.cfg.size == 224 and loaded.cfg.num_classes == gold["num_classes"]
-    g = torch.Generator().manual_seed(gold["input_seed"])
-    x, guidance = torch.randn(2, 3, 64, 224, 224, generator=g), torch.rand(2, 1, 64, 224, 224, generator=g)
+    x, guidance = golden_inputs(gold["input_seed"])
     with torch.no_grad():
         logits = loaded.net(x, guidance).logits
     _assert_close(logits.numpy(), torch.tensor(gold["logits"]).view(logits.shape))

@@ -8,19 +8,12 @@ import torch
 from model.build import build_model
 from model.frp import frp_guidance
 from model.official import infer_config, load_official_weights
-from tests.golden_weights import golden_state_dict
+from tests.golden_weights import golden_inputs, golden_state_dict
 
 
 def _tolerance(gold: torch.Tensor) -> float:
     # The golden README's rule: max |ours - golden| <= 2e-3 * max(1, max |golden|).
     return 2e-3 * max(1.0, gold.abs().max().item())
-
-
-def _inputs(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn(2, 3, 64, 224, 224, generator=g)
-    guidance = torch.rand(2, 1, 64, 224, 224, generator=g)
-    return x, guidance
 
 
 def test_frp_guidance_matches_golden(frp_golden):
@@ -51,7 +44,7 @@ def test_unimodal_network_matches_golden(network_golden):
     assert kind == "unimodal" and cfg.num_classes == gold["num_classes"]
     net = build_model(cfg, "rgb")
     load_official_weights(net, state)
-    x, guidance = _inputs(gold["input_seed"])
+    x, guidance = golden_inputs(gold["input_seed"])
     with torch.no_grad():
         out = net.eval()(x, guidance)
     pairs = {
@@ -75,7 +68,7 @@ def test_fusion_network_matches_golden(network_golden):
     assert kind == "fusion" and cfg.fusion.layout == "official"
     net = build_model(cfg, "rgbd")
     load_official_weights(net, state)
-    (xr, gr), (xd, gd) = _inputs(gold["rgb_input_seed"]), _inputs(gold["depth_input_seed"])
+    (xr, gr), (xd, gd) = golden_inputs(gold["rgb_input_seed"]), golden_inputs(gold["depth_input_seed"])
     with torch.no_grad():
         out = net.eval()(xr, xd, gr, gd)
     # The fused and RGB outputs differ from the golden by ~3e-3 (within tolerance) also in

@@ -13,16 +13,12 @@ import pytest
 import torch
 
 from tests.tiny_models import TRAIN_CONFIG as CONFIG
-from tests.tiny_models import tiny_training_overrides
+from tests.tiny_models import tiny_training_overrides as _overrides
 from training.checkpoint import CheckpointError, load_checkpoint
 from training.train_config import ConfigError, load_train_config
 from training.trainer import Trainer, lr_factor
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _overrides(data: Path, out: Path, **extra: object) -> list[str]:
-    return tiny_training_overrides(data, out, **extra)
 
 
 def test_config_rejects_unknown_keys_and_bad_values(tmp_path):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.server_utils import ROOT
+
 TRAIN_CONFIG = ROOT / "training" / "configs" / "synth-lite-rgb.yaml"
 
 

@@ -50,6 +50,16 @@ class ParityReport:
         return max(self.max_rel_error.values())
 
 
+def save_with_metadata(proto: onnx.ModelProto, metadata: dict[str, str], path: Path) -> None:
+    """Save `proto` to `path` as one file, its metadata replaced by `metadata`."""
+    del proto.metadata_props[:]
+    for key, value in metadata.items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+    proto.producer_name = "gesture"
+    onnx.save_model(proto, str(path), save_as_external_data=False)
+
+
 def _wrapper(net: UnimodalNetwork | CrossModalFusionNetwork) -> tuple[torch.nn.Module, list[str]]:
     if isinstance(net, CrossModalFusionNetwork):
         return FusionClassifier(net).eval(), ["logits", "rgb_logits", "depth_logits"]
@@ -174,12 +184,7 @@ def write_checked(
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
         tmp_path = Path(tmp) / "model.onnx"
-        del proto.metadata_props[:]
-        for key, value in card.to_metadata().items():
-            entry = proto.metadata_props.add()
-            entry.key, entry.value = key, value
-        proto.producer_name = "gesture"
-        onnx.save_model(proto, str(tmp_path), save_as_external_data=False)
+        save_with_metadata(proto, card.to_metadata(), tmp_path)
         report = check_parity(tmp_path, wrapper, card, parity_batches)
         if report.worst > tolerance:
             raise ParityError(

@@ -20,7 +20,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import onnx
 import torch
 
 from model.capf import CrossModalFusionNetwork
@@ -28,7 +27,7 @@ from model.stages import FrameStage, WindowStage, state_names
 from model.unimodal import UnimodalNetwork
 from service.inference.model_card import ModelCard
 from service.inference.stages import stage_paths
-from training.export.onnx import OPSET, ParityError
+from training.export.onnx import OPSET, ParityError, save_with_metadata
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +45,7 @@ def supports_stages(net: UnimodalNetwork | CrossModalFusionNetwork) -> bool:
 
 
 def _save(program: torch.onnx.ONNXProgram, card: ModelCard, extra: dict[str, str], path: Path) -> None:
-    proto = program.model_proto
-    del proto.metadata_props[:]
-    for key, value in {**card.to_metadata(), **extra}.items():
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, value
-    proto.producer_name = "gesture"
-    onnx.save_model(proto, str(path), save_as_external_data=False)
+    save_with_metadata(program.model_proto, {**card.to_metadata(), **extra}, path)
 
 
 def _export(
