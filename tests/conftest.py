@@ -61,10 +61,10 @@ def _once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[P
 
 @pytest.fixture(scope="session")
 def tiny_onnx(tmp_path_factory) -> Path:
-    """An untrained tiny RGB-D model (`tests.tiny_models.tiny_net("rgbd")`: 13 SynthGesture
+    """An untrained tiny RGB-D model (`tests.support.tiny_models.tiny_net("rgbd")`: 13 SynthGesture
     labels, stream window 12, no stages), exported once per test run for every test that only
     reads it (an export takes about a minute)."""
-    from tests.tiny_models import export_tiny
+    from tests.support.tiny_models import export_tiny
 
     return _once(tmp_path_factory, "tiny", lambda d: export_tiny(d / "tiny.onnx")) / "tiny.onnx"
 
@@ -72,7 +72,7 @@ def tiny_onnx(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_depth_onnx(tmp_path_factory) -> Path:
     """`tiny_net("depth")` exported once per test run (stream window 12, no stages)."""
-    from tests.tiny_models import export_tiny
+    from tests.support.tiny_models import export_tiny
 
     make = lambda d: export_tiny(d / "tiny-depth.onnx", modalities="depth")  # noqa: E731
     return _once(tmp_path_factory, "tiny-depth", make) / "tiny-depth.onnx"
@@ -100,8 +100,8 @@ def trained_tiny(tmp_path_factory, synth_small) -> TrainedTiny:
     per test run: the export tests, the stage tests and the bench test all read it."""
 
     def make(folder: Path) -> None:
-        from tests.server_utils import run_gesture
-        from tests.tiny_models import TRAIN_CONFIG, tiny_training_overrides
+        from tests.support.server_utils import run_gesture
+        from tests.support.tiny_models import TRAIN_CONFIG, tiny_training_overrides
         from training.train_config import load_train_config
         from training.trainer import Trainer
 

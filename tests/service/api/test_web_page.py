@@ -1,0 +1,147 @@
+"""The web page in a real browser: Debian's chromium (headless) driven by Playwright against
+a real server with the bundled model and the demo live feed. Screenshots of every view at
+1280x800 and at a phone size go to artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from service.settings import default_model_path
+from tests.support.server_utils import ROOT, running_server
+from training.synth import CLASS_NAMES, key_rng, render_clip
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = ROOT / "artifacts" / "screenshots"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(scope="module")
+def server():
+    with running_server(default_model_path(), demo_stream="true", demo_seed="3") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed: run .ci/setup (it installs the package)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(params=list(SIZES))
+def page(request, browser):
+    context = browser.new_context(viewport=SIZES[request.param])
+    page = context.new_page()
+    page.size_name = request.param
+    yield page
+    context.close()
+
+
+def _shot(page, view: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{view}-{page.size_name}.png"), full_page=True)
+
+
+def _npz_file(tmp_path: Path, label: int) -> Path:
+    clip = render_clip(label, key_rng(4242, label), size=128, frames=80)
+    path = tmp_path / f"{CLASS_NAMES[label]}.npz"
+    buf = io.BytesIO()
+    np.savez(buf, rgb=clip.rgb, depth=clip.depth)
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def test_upload_a_clip_and_see_the_right_label(server, page, tmp_path):
+    page.goto(server)
+    page.wait_for_selector("#readiness.ready")
+    page.set_input_files("#clip-file", str(_npz_file(tmp_path, 1)))
+    page.click("#upload")
+    page.wait_for_selector("#clip-result:not([hidden])", timeout=60_000)
+    assert page.inner_text("#clip-label") == "swipe_left"
+    assert page.locator("#clip-top li").count() == 5
+    assert page.locator("#timeline-legend li").count() >= 1  # 80 frames > the 48-frame window
+    _shot(page, "clip")
+
+
+def test_api_errors_are_shown_as_messages(server, page, tmp_path):
+    page.goto(server)
+    page.wait_for_selector("#readiness.ready")
+    bad = tmp_path / "broken.npz"
+    bad.write_bytes(b"PK\x03\x04 this is not a zip archive")
+    page.set_input_files("#clip-file", str(bad))
+    page.click("#upload")
+    page.wait_for_selector("#clip-error:not([hidden])", timeout=30_000)
+    text = page.inner_text("#clip-error")
+    assert "not a readable .npz" in text and "HTTP 422" in text
+    page.reload()  # nothing chosen: the page says what to do
+    page.wait_for_selector("#readiness.ready")
+    page.click("#upload")
+    assert "Choose a clip" in page.inner_text("#clip-error")
+    _shot(page, "error")
+
+
+def test_demo_live_stream_shows_events_in_order(server, page):
+    page.goto(server + "/#live")
+    page.wait_for_selector("#feed-select option", state="attached")
+    page.click("#feed-connect")
+    page.wait_for_function("document.querySelector('#preview-rgb').src.startsWith('data:image/jpeg')")
+    page.wait_for_function("document.querySelectorAll('#live-events li').length >= 3", timeout=120_000)
+    sequence = page.inner_text("#live-sequence").split(": ", 1)[1].split(", ")
+    events = [li.split(" (")[0] for li in page.locator("#live-events li").all_inner_texts()]
+    assert all(e in CLASS_NAMES for e in events)
+    # the feed loops over `sequence`; the events follow it (from wherever we joined)
+    assert _in_cyclic_order(events, sequence) >= len(events) - 1, (events, sequence)
+    assert page.inner_text("#live-label") in CLASS_NAMES
+    assert "webcam gives colour only" in page.inner_text("#live-note") or page.is_disabled("#webcam")
+    _shot(page, "live")
+    page.click("#feed-stop")
+
+
+def test_status_view_shows_model_and_live_numbers(server, page):
+    page.goto(server + "/#status")
+    page.wait_for_function("document.querySelector('#model-info').innerText.includes('CPUExecutionProvider')")
+    info = page.inner_text("#model-info")
+    assert "synth_lite_rgbd.onnx" in info and "rgb + depth" in info and "swipe_left" in info
+    page.wait_for_function("document.querySelector('#live-numbers').innerText.includes('windows / s')")
+    rate = """() => {
+        const dt = [...document.querySelectorAll('#live-numbers dt')].find((d) => d.textContent === 'windows / s');
+        return dt && dt.nextElementSibling.textContent !== '–' ? dt.nextElementSibling.textContent : null;
+    }"""
+    windows_per_s = float(page.wait_for_function(rate, timeout=30_000).json_value())
+    assert windows_per_s > 0  # the demo feed keeps the model busy
+    numbers = page.inner_text("#live-numbers")
+    assert "demo" in numbers  # the live feed is listed with its counters
+    _shot(page, "status")
+
+
+def _in_cyclic_order(events: list[str], sequence: list[str]) -> int:
+    """How many events follow the cyclic order of `sequence` (longest common subsequence of
+    the events and the sequence repeated enough times)."""
+    target = sequence * (len(events) // max(1, len(sequence)) + 2)
+    prev = [0] * (len(target) + 1)
+    for e in events:
+        cur = [0] * (len(target) + 1)
+        for j, t in enumerate(target, 1):
+            cur[j] = prev[j - 1] + 1 if e == t else max(prev[j], cur[j - 1])
+        prev = cur
+    return prev[-1]

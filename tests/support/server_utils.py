@@ -1,0 +1,77 @@
+"""A real uvicorn server on 127.0.0.1 in a subprocess, for the service tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+GESTURE = [sys.executable, "-m", "training.cli"]  # the `gesture` command of this checkout
+
+
+def run_gesture(*args: object, timeout: float = 600, **kwargs: object) -> subprocess.CompletedProcess:
+    """Run `gesture ARGS...` from the repository root; output captured as text."""
+    return subprocess.run(
+        [*GESTURE, *map(str, args)], capture_output=True, text=True, timeout=timeout, cwd=ROOT, **kwargs
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(url: str, timeout: float = 120, alive: Callable[[], bool] = lambda: True) -> bool:
+    """Poll `url`/readyz until it answers 200 (True), `alive()` turns False or time runs out."""
+    deadline = time.time() + timeout
+    while time.time() < deadline and alive():
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+@contextmanager
+def running_server(model: Path, port: int | None = None, **env: str):
+    """Start `gesture serve` on `port` (default: a free one); yields the base URL; stops it
+    afterwards."""
+    port = port or free_port()
+    environment = {
+        **os.environ,
+        "GESTURE_LOG_LEVEL": "warning",
+        "OMP_NUM_THREADS": "1",
+        **{f"GESTURE_{k.upper()}": str(v) for k, v in env.items()},
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "training.cli", "serve", "--model", str(model), "--port", str(port)],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        if not wait_ready(url, 120, alive=lambda: proc.poll() is None):
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited: {proc.stdout.read() if proc.stdout else ''}")
+            raise RuntimeError("server did not become ready in 120 s")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -1,0 +1,111 @@
+"""`gesture bench`: each suite rewrites only its own section of the report."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.support.server_utils import ROOT, run_gesture
+
+
+def test_batching_suite_writes_its_table_and_keeps_other_sections(tmp_path, tiny_onnx):
+    model = tiny_onnx
+    report = tmp_path / "BENCH.md"
+    report.write_text("# Benchmarks\n\nhand-written notes\n")
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "training.cli",
+            "bench",
+            "--suites",
+            "batching",
+            "--model",
+            str(model),
+            "--streams",
+            "1,3",
+            "--batches",
+            "1,4",
+            "--windows",
+            "3",
+            "--out",
+            str(report),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert res.returncode == 0, res.stderr
+    text = report.read_text()
+    assert "hand-written notes" in text and "## Batching" in text
+    rows = [line for line in text.splitlines() if line.startswith("| full |")]
+    assert [tuple(r.split("|")[2:4]) for r in rows] == [(" 1 ", " 1 "), (" 1 ", " 4 "), (" 3 ", " 1 "), (" 3 ", " 4 ")]
+    assert "| incremental |" not in text  # this model has no stages
+    batch1 = [r for r in rows if r.split("|")[3].strip() == "1"]
+    assert all(r.rstrip(" |").endswith("1.00") for r in batch1)  # the ratio's own baseline
+    mean_batch_3x4 = float(rows[3].split("|")[7])
+    assert 1.0 <= mean_batch_3x4 <= 3.0  # three streams can fill at most three rows of a batch
+    res = subprocess.run(
+        [sys.executable, "-m", "training.cli", "bench", "--suites", "bogus", "--out", str(report)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert res.returncode != 0 and "unknown suite" in res.stdout + res.stderr
+
+
+def _table(text: str, first_cell: str) -> list[list[str]]:
+    return [[c.strip() for c in line.split("|")[1:-1]] for line in text.splitlines() if line.startswith(first_cell)]
+
+
+def test_incremental_batching_and_capacity_suites_on_a_staged_model(tmp_path, staged_tiny):
+    from training.synth import write_dataset
+
+    model = staged_tiny
+    data = tmp_path / "heldout"
+    write_dataset(data, 1, 777, size=64, streams=1, stream_gestures=2, workers=1)
+    report = tmp_path / "BENCH.md"
+    res = run_gesture(
+        "bench",
+        "--suites",
+        "incremental,batching,capacity",
+        "--profiles",
+        "tiny",
+        "--model",
+        str(model),
+        "--data",
+        str(data),
+        "--repeats",
+        "1",
+        "--streams",
+        "2",
+        "--batches",
+        "1,4",
+        "--windows",
+        "3",
+        "--capacity-streams",
+        "1",
+        "--seconds",
+        "2",
+        "--size",
+        "64",
+        "--out",
+        str(report),
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+    text = report.read_text()
+    # Incremental: one hop does less work than a full window, and on the held-out stream the
+    # incremental windows are the full-window graph's (the stages are exact).
+    (hop,) = _table(text, "| tiny |")
+    assert float(hop[5]) > float(hop[6]) > 0 and hop[7].endswith("x")
+    (agreement,) = _table(text, "| 100.00% |")
+    assert agreement[1] == "1 / 1"
+    # Batching has rows for both modes; capacity has trials for both.
+    batching = [r for r in _table(text, "| incremental | 2 |") + _table(text, "| full | 2 |") if len(r) == 8]
+    assert len(batching) == 4
+    trials = [r for r in _table(text, "| incremental | 1 |") + _table(text, "| full | 1 |") if len(r) == 7]
+    assert len(trials) == 2
+    assert any(r[2] != "0" for r in trials)  # windows were classified over the real server
+    assert "Capacity (largest stream count with under 1 % skipped)" in text

@@ -1,0 +1,95 @@
+"""Online recognition scoring on generated streams: `gesture evaluate-stream` and
+`gesture tune-events` (window and detector settings) with a real onnxruntime model."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from service.streaming.events import EventDetector, EventParams
+from tests.support.server_utils import ROOT
+from training.evaluation.tune_events import tune
+from training.synth import CLASS_NAMES
+
+
+@pytest.fixture(scope="module")
+def streams(tmp_path_factory):
+    from training.synth import write_dataset
+
+    root = tmp_path_factory.mktemp("streams")
+    write_dataset(root, clips_per_class=1, seed=21, size=48, streams=2, workers=1, progress=False, stream_gestures=3)
+    return root
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_onnx):
+    return tiny_onnx
+
+
+def test_evaluate_stream_scores_every_stream(streams, tiny):
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "training.cli",
+            "evaluate-stream",
+            "--data",
+            str(streams),
+            "--model",
+            str(tiny),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
+    assert res.returncode == 0, res.stderr
+    report = json.loads(res.stdout)
+    assert len(report["streams"]) == 2 and report["gestures"] == 6
+    for s in report["streams"]:
+        assert len(s["truth"]) == 3 and all(0 < label < len(CLASS_NAMES) for label in s["truth"])
+        assert s["accuracy"] <= 1.0
+
+
+def test_tune_events_ranks_settings_by_levenshtein_accuracy(streams, tiny):
+    trials = tune(tiny, streams, windows=[12, 16], progress=False)
+    assert {t.window for t in trials} == {12, 16}
+    assert len(trials) == 2 * 5 * 4 * 3 * 3
+    keys = [t.key for t in trials]
+    assert keys == sorted(keys, reverse=True)
+    best = trials[0]
+    assert 0 <= trials[-1].accuracy <= best.accuracy <= 1
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "training.cli",
+            "tune-events",
+            "--data",
+            str(streams),
+            "--model",
+            str(tiny),
+            "--windows",
+            "12",
+            "--top",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
+    assert res.returncode == 0, res.stderr
+    assert "best of 180 settings" in res.stdout and "threshold" in res.stdout
+
+
+def test_detector_fires_once_per_gesture_and_rearms():
+    labels = ["no_gesture", "a", "b"]
+    detector = EventDetector(labels, EventParams(threshold=0.6, smoothing=1, min_windows=2, release_windows=1))
+    rest, a, b = [0.9, 0.05, 0.05], [0.05, 0.9, 0.05], [0.05, 0.05, 0.9]
+    fired = [detector.update(p, i, i + 10) for i, p in enumerate([rest, a, a, a, rest, a, a, b, b, b, rest])]
+    assert [e.label for e in fired if e] == ["a", "a", "b"]
