@@ -24,7 +24,7 @@ import numpy as np
 
 from service.inference.runtime import Runtime
 from service.sources.frames import FramePair
-from service.sources.realsense import realsense_source, stream_pairs
+from service.sources.realsense import FIRST_CAMERA, realsense_source, stream_pairs
 from service.streaming.window_inference import new_stream
 from service.streaming.window_pipeline import WindowPipeline
 
@@ -189,11 +189,20 @@ class LiveFeed:
         self.publish(message)
 
 
-def camera_source(serial: str | None, width: int, height: int, fps: int) -> tuple[FrameSource, float]:
-    """A live RealSense camera (opened once; CameraDisconnected ends the feed)."""
+def camera_source(camera: str, width: int, height: int, fps: int) -> tuple[FrameSource, float]:
+    """A live RealSense camera: `camera` is a serial number, or `first` (or empty) for the
+    first camera found. Opened once here, so a missing camera or a profile it cannot stream
+    fails at start-up; each pass opens it again (CameraDisconnected ends the feed).
+
+    Raises:
+        RealSenseError: no such camera, or it cannot stream this profile.
+    """
+    camera = camera or FIRST_CAMERA
+    with realsense_source(camera=camera, width=width, height=height, fps=fps):
+        pass
 
     def frames() -> Iterator[FramePair]:
-        return stream_pairs(camera=serial, width=width, height=height, fps=fps)
+        return stream_pairs(camera=camera, width=width, height=height, fps=fps)
 
     return frames, float(fps)
 
@@ -231,13 +240,8 @@ def build_feeds(settings: Any, runtime: Runtime, metrics: Any) -> dict[str, Live
     feeds: dict[str, LiveFeed] = {}
     hop = settings.live_hop
     if settings.camera is not None:
-        from service.sources.realsense import RealSenseSource
-
-        serial = None if settings.camera in ("", "first") else settings.camera
         w, h, fps = settings.camera_width, settings.camera_height, settings.camera_fps
-        with RealSenseSource(serial=serial, width=w, height=h, fps=fps):
-            pass  # fail at start-up when the camera is missing or cannot stream this profile
-        source, rate = camera_source(serial, w, h, fps)
+        source, rate = camera_source(settings.camera, w, h, fps)
         feeds["camera"] = LiveFeed("camera", source, rate, runtime, metrics, hop, False, f"RealSense {w}x{h} {fps} fps")
     elif settings.camera_recording is not None:
         source, rate = recording_source(str(settings.camera_recording))

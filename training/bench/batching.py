@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import statistics
 import threading
 import time
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from service.inference.onnx_session import OnnxModel, SessionOptions
 from service.inference.scheduler import InferenceScheduler
 from service.inference.stages import Stages, load_stages
 from training.bench.report import machine_line, write_section
+from training.bench.timing import p50_p99
 
 
 @dataclass
@@ -76,16 +76,8 @@ def measure(model: OnnxModel, streams: int, max_batch: int, windows_per_stream: 
     batches = scheduler.stats.batches - batches_before
     requests = scheduler.stats.requests - requests_before
     scheduler.close()
-    ms = sorted(x * 1000 for x in latencies)
-    return BatchRow(
-        mode="full",
-        streams=streams,
-        max_batch=max_batch,
-        windows_per_s=len(ms) / elapsed,
-        p50_ms=statistics.median(ms),
-        p99_ms=ms[min(len(ms) - 1, int(round(0.99 * (len(ms) - 1))))],
-        mean_batch=requests / max(batches, 1),
-    )
+    p50, p99 = p50_p99([x * 1000 for x in latencies])
+    return BatchRow("full", streams, max_batch, len(latencies) / elapsed, p50, p99, requests / max(batches, 1))
 
 
 def measure_incremental(model: OnnxModel, stages: Stages, streams: int, max_batch: int, windows: int) -> BatchRow:
@@ -135,16 +127,8 @@ def measure_incremental(model: OnnxModel, stages: Stages, streams: int, max_batc
     requests = sum(s.stats.requests - r for s, (_, r) in zip((frame, window), counts))
     frame.close()
     window.close()
-    ms = sorted(x * 1000 for x in latencies)
-    return BatchRow(
-        mode="incremental",
-        streams=streams,
-        max_batch=max_batch,
-        windows_per_s=len(ms) / elapsed,
-        p50_ms=statistics.median(ms),
-        p99_ms=ms[min(len(ms) - 1, int(round(0.99 * (len(ms) - 1))))],
-        mean_batch=requests / max(batches, 1),
-    )
+    p50, p99 = p50_p99([x * 1000 for x in latencies])
+    return BatchRow("incremental", streams, max_batch, len(latencies) / elapsed, p50, p99, requests / max(batches, 1))
 
 
 def render(rows: list[BatchRow], command: str, model: OnnxModel, threads: int, windows: int) -> str:

@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import numpy as np
 from rich.console import Console
 from tqdm import tqdm
 from websockets.asyncio.client import connect
 
 from service.sources.frame_codec import encode_depth_payload, encode_rgb_payload, pack_frame
 from training.bench.report import machine_line, write_section
+from training.bench.timing import p50_p99
 from training.synth import key_rng, render_stream
 
 FPS = 30.0
@@ -156,7 +156,7 @@ def measure(model: Path, incremental: bool, counts: list[int], seconds: float, s
         asyncio.run(_trial(server.url, frames[: int(2 * FPS)], size, 1))  # warm-up
         for n in tqdm(counts, desc=f"{mode}: streams", unit="trial"):
             windows, skipped, lat = asyncio.run(_trial(server.url, frames, size, n))
-            p50, p99 = (float(np.percentile(lat, q)) for q in (50, 99)) if lat else (float("nan"),) * 2
+            p50, p99 = p50_p99(lat)
             rows.append(TrialRow(mode, n, windows, skipped, p50, p99))
             if rows[-1].skipped_fraction >= SKIP_LIMIT:
                 break

@@ -34,8 +34,8 @@ from service.inference.stages import load_stages, stage_paths
 from service.streaming.events import EventDetector, levenshtein_accuracy
 from service.streaming.incremental import IncrementalStream
 from service.streaming.windows import classify_windows, softmax
-from training.bench.model import _median_ms
 from training.bench.report import machine_line, write_section
+from training.bench.timing import median_ms
 from training.evaluation.streams import load_streams
 from training.export.onnx import export_onnx
 from training.export.stages import export_stages
@@ -139,7 +139,7 @@ def bench_hop(profile: str, hop: int, repeats: int, threads: int, workdir: Path,
     stages = load_stages(path, model.card, dataclasses.replace(options, spin=False))
     assert stages is not None
     full_feeds = {"rgb": full_in[0].numpy(), "depth": full_in[1].numpy()}
-    full_ms = _median_ms(lambda: model.run(full_feeds), repeats)
+    full_ms = median_ms(lambda: model.run(full_feeds), repeats)
     state_np = {n: np.random.default_rng(0).random(a.shape).astype(a.dtype) for n, a in stages.zero_state.items()}
     window_feeds = {f"features_{m}": f.numpy() for m, f in zip(("rgb", "depth"), feats)}
 
@@ -148,9 +148,9 @@ def bench_hop(profile: str, hop: int, repeats: int, threads: int, workdir: Path,
         feeds = {**new, "seen": seen.numpy(), **state_np}
         return lambda: (stages.frame.run(feeds), stages.window.run(window_feeds))
 
-    hop_ms = (1 - share_hi) * _median_ms(one_hop(lo), repeats)
+    hop_ms = (1 - share_hi) * median_ms(one_hop(lo), repeats)
     if share_hi:
-        hop_ms += share_hi * _median_ms(one_hop(lo + 1), repeats)
+        hop_ms += share_hi * median_ms(one_hop(lo + 1), repeats)
     return HopRow(profile, hop, stride, hop / stride, full_gflops, gflops, full_ms, hop_ms)
 
 

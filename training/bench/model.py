@@ -3,10 +3,7 @@ PyTorch vs onnxruntime for each profile, measured side by side in one run."""
 
 from __future__ import annotations
 
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +18,7 @@ from model.capf import CrossModalFusionNetwork
 from model.inference import FusionClassifier
 from service.inference.model_card import ModelCard
 from training.bench.report import machine_line, write_section
+from training.bench.timing import median_ms
 from training.export.onnx import export_onnx
 
 
@@ -44,17 +42,6 @@ class ModelRow:
         return self.gflops_rgbd / (self.onnx_ms / 1000) / peak_gflops
 
 
-def _median_ms(fn: Callable[[], object], repeats: int, warmup: int = 1) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
-
-
 def _params(net: torch.nn.Module) -> float:
     return sum(p.numel() for p in net.parameters()) / 1e6
 
@@ -76,7 +63,7 @@ def bench_profile(profile: str, repeats: int, threads: int, workdir: Path) -> Mo
         wrapper(rgb, depth)
     gflops = counter.get_total_flops() / 1e9
     with torch.no_grad():
-        eager = _median_ms(lambda: wrapper(rgb, depth), repeats)
+        eager = median_ms(lambda: wrapper(rgb, depth), repeats)
     card = ModelCard(
         labels=[str(i) for i in range(cfg.num_classes)],
         modalities=["rgb", "depth"],
@@ -93,7 +80,7 @@ def bench_profile(profile: str, repeats: int, threads: int, workdir: Path) -> Mo
     options.inter_op_num_threads = 1
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     feeds = {"rgb": rgb.numpy(), "depth": depth.numpy()}
-    onnx_ms = _median_ms(lambda: session.run(["logits"], feeds), repeats)
+    onnx_ms = median_ms(lambda: session.run(["logits"], feeds), repeats)
     uni = build_model(cfg, "rgb")
     return ModelRow(profile, cfg.frames, cfg.size, _params(uni), _params(net), gflops, eager, onnx_ms)
 

@@ -3,9 +3,7 @@ on training clips, and dynamic), held-out top-1 and CPU latency per window, one 
 
 from __future__ import annotations
 
-import statistics
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from rich.table import Table
 
 from service.inference.onnx_session import OnnxModel, SessionOptions
 from training.bench.report import machine_line, write_section
+from training.bench.timing import median_ms
 from training.evaluation.clips import evaluate
 from training.export.quantize import quantize_model
 
@@ -34,13 +33,7 @@ def _latency_ms(path: Path, threads: int, repeats: int) -> float:
     c = model.card
     rng = np.random.default_rng(0)
     inputs = {m: rng.integers(0, 256, (1, c.frames, c.height, c.width, 3), dtype=np.uint8) for m in c.modalities}
-    model.logits(inputs)
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        model.logits(inputs)
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
+    return median_ms(lambda: model.logits(inputs), repeats)
 
 
 def run_quantization_bench(

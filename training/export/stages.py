@@ -151,8 +151,9 @@ def export_stages(
             {**extra, "stage": "frame"},
             tmp_frame,
         )
+        clear = _clear_window_args(net, frame, card, 2, seed=1)
         with torch.no_grad():
-            feats = frame(*_clear_window_args(net, frame, card, 2, seed=1))[: len(mods)]
+            feats = frame(*clear)[: len(mods)]
         window_args = tuple(feats)
         _save(
             _export(window, window_args, feature_names, list(card.outputs), [{0: batch} for _ in mods]),
@@ -166,7 +167,7 @@ def export_stages(
         ]
         report = {"frame": _parity(tmp_frame, frame, cases, frame_inputs)}
         report["window"] = _parity(tmp_window, window, [window_args, tuple(f[:1] for f in window_args)], feature_names)
-        report["composed"] = _composed_error(net, frame, window, card)
+        report["composed"] = _composed_error(net, frame, window, clear)
         if max(report.values()) > tolerance:
             raise ParityError(f"stage export failed its checks {report} > {tolerance}; nothing written")
         os.replace(tmp_frame, frame_path)
@@ -175,12 +176,12 @@ def export_stages(
     return report
 
 
-def _composed_error(net: torch.nn.Module, frame: FrameStage, window: WindowStage, card: ModelCard) -> float:
-    """Stages from the zero state on one window vs the full network, in PyTorch."""
+def _composed_error(net: torch.nn.Module, frame: FrameStage, window: WindowStage, args: tuple) -> float:
+    """Stages from the zero state on `args` (full windows, `_clear_window_args`) vs the full
+    network, in PyTorch."""
     from training.export.onnx import _wrapper
 
     full, _ = _wrapper(net)
-    args = _clear_window_args(net, frame, card, 2, seed=99)
     k = len(frame.modalities)
     with torch.no_grad():
         ref = full(*args[:k])

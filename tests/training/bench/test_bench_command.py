@@ -2,39 +2,27 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
-from tests.support.server_utils import ROOT, run_gesture
+from tests.support.server_utils import run_gesture
 
 
-def test_batching_suite_writes_its_table_and_keeps_other_sections(tmp_path, tiny_onnx):
-    model = tiny_onnx
+def test_batching_suite_rewrites_only_its_section_and_unknown_suites_are_refused(tmp_path, tiny_onnx):
     report = tmp_path / "BENCH.md"
     report.write_text("# Benchmarks\n\nhand-written notes\n")
-    res = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "training.cli",
-            "bench",
-            "--suites",
-            "batching",
-            "--model",
-            str(model),
-            "--streams",
-            "1,3",
-            "--batches",
-            "1,4",
-            "--windows",
-            "3",
-            "--out",
-            str(report),
-        ],
-        capture_output=True,
-        text=True,
+    res = run_gesture(
+        "bench",
+        "--suites",
+        "batching",
+        "--model",
+        tiny_onnx,
+        "--streams",
+        "1,3",
+        "--batches",
+        "1,4",
+        "--windows",
+        "3",
+        "--out",
+        report,
         timeout=300,
-        cwd=ROOT,
     )
     assert res.returncode == 0, res.stderr
     text = report.read_text()
@@ -46,14 +34,9 @@ def test_batching_suite_writes_its_table_and_keeps_other_sections(tmp_path, tiny
     assert all(r.rstrip(" |").endswith("1.00") for r in batch1)  # the ratio's own baseline
     mean_batch_3x4 = float(rows[3].split("|")[7])
     assert 1.0 <= mean_batch_3x4 <= 3.0  # three streams can fill at most three rows of a batch
-    res = subprocess.run(
-        [sys.executable, "-m", "training.cli", "bench", "--suites", "bogus", "--out", str(report)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-    )
+    res = run_gesture("bench", "--suites", "bogus", "--out", report, timeout=120)
     assert res.returncode != 0 and "unknown suite" in res.stdout + res.stderr
+    assert "hand-written notes" in report.read_text() and "## Batching" in report.read_text()  # untouched
 
 
 def _table(text: str, first_cell: str) -> list[list[str]]:
