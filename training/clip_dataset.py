@@ -14,6 +14,7 @@ from model.config import get_profile
 from service.inference.depth import encode_depth
 from training.data import ClipReader, ClipTransform, open_dataset, sample_indices
 from training.data.stream_windows import ConcatClips, StreamWindowDataset
+from training.data.strong_augment import StrongAugment
 from training.train_config import TrainConfig
 
 
@@ -54,6 +55,7 @@ class ClipDataset(Dataset):
         near_mm: float,
         far_mm: float,
         seed: int = 0,
+        strong: StrongAugment | None = None,
     ) -> None:
         self.reader = reader
         self.labels = labels
@@ -64,6 +66,7 @@ class ClipDataset(Dataset):
         self.depth = (depth_encoding, near_mm, far_mm)
         self.seed = seed
         self.epoch = 0
+        self.strong = strong if train else None  # strong augmentation (training only)
 
     def __len__(self) -> int:
         return len(self.reader)
@@ -73,14 +76,25 @@ class ClipDataset(Dataset):
 
     def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
         rng = np.random.default_rng([self.seed, self.epoch, i]) if self.train else None
+        # its own stream, so strong ops leave the draws of sampling and the clip transform as they were
+        aug_rng = np.random.default_rng([self.seed, self.epoch, i, 1]) if self.strong is not None else None
         n = self.reader.entry(i).frames
         idx = sample_indices(n, self.frames, train=self.train, rng=rng)
+        if self.strong is not None and aug_rng is not None:
+            idx = self.strong.frame_indices(idx, n, aug_rng)
         clip = self.reader.load(i, idx)
-        params = self.transform.sample_params(rng, train=self.train)
-        rgb, depth = self.transform.apply_pair(
+        transform = self.transform
+        if self.strong is not None and aug_rng is not None:
+            transform = self.strong.transform(transform, aug_rng)  # scale jitter
+        params = transform.sample_params(rng, train=self.train)
+        rgb, depth = transform.apply_pair(
             clip.rgb if "rgb" in self.modalities else None, clip.depth if "depth" in self.modalities else None, params
         )
-        item: dict[str, torch.Tensor] = {"label": torch.tensor(clip.label, dtype=torch.int64)}
+        label = clip.label
+        if self.strong is not None and aug_rng is not None:
+            label = self.strong.label(label, params)
+            rgb, depth = self.strong.pixels(rgb, depth, aug_rng)
+        item: dict[str, torch.Tensor] = {"label": torch.tensor(label, dtype=torch.int64)}
         if rgb is not None:
             item["rgb"] = torch.from_numpy(np.ascontiguousarray(rgb))
         if depth is not None:
@@ -107,9 +121,12 @@ def make_dataset(cfg: TrainConfig, split: str, train: bool, extra_modality: str 
     transform = ClipTransform(
         resize=(a.resize, a.resize), crop=model_cfg.size, rotate_deg=a.rotate_deg, rotate_p=a.rotate_p, flip_p=a.flip_p
     )
+    names = class_names(root, reader)
+    d = cfg.data
+    strong = StrongAugment.build(a, names, d.depth_encoding, d.depth_near_mm, d.depth_far_mm) if train else None
     return ClipDataset(
         reader,
-        class_names(root, reader),
+        names,
         modalities,
         model_cfg.frames,
         transform,
@@ -118,4 +135,5 @@ def make_dataset(cfg: TrainConfig, split: str, train: bool, extra_modality: str 
         cfg.data.depth_near_mm,
         cfg.data.depth_far_mm,
         cfg.seed,
+        strong,
     )

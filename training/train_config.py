@@ -35,13 +35,108 @@ class DataConfig:
 
 
 @dataclass(frozen=True)
+class ColorAugmentConfig:
+    """Photometric augmentation of the colour clip (training only; every `*_p` 0 = off).
+
+    One set of parameters per clip; `flicker` / `drift` vary the brightness per frame.
+    Strengths: gains are drawn from [1 - s, 1 + s], gamma from exp([-s, s]), hue shifts
+    from [-s, s] of a full turn, noise stds in grey levels of 0..255 (drawn from [0, s]).
+    See training/data/photometric.py.
+    """
+
+    brightness_p: float = 0.0
+    brightness: float = 0.3
+    contrast_p: float = 0.0
+    contrast: float = 0.3
+    saturation_p: float = 0.0
+    saturation: float = 0.4
+    hue_p: float = 0.0
+    hue: float = 0.05
+    gamma_p: float = 0.0
+    gamma: float = 0.3
+    cast_p: float = 0.0  # per-channel gains (white balance)
+    cast: float = 0.1
+    grey_p: float = 0.0
+    flicker_p: float = 0.0  # per-frame brightness jitter (i.i.d.) and a linear drift
+    flicker: float = 0.03
+    drift: float = 0.15
+    noise_p: float = 0.0  # Gaussian (read) noise plus signal-dependent shot noise
+    noise_sigma: float = 6.0
+    shot_noise: float = 0.5  # variance per grey level, drawn from [0, shot_noise]
+    blur_p: float = 0.0
+    blur_sigma: float = 1.2  # max Gaussian sigma in pixels
+    jpeg_p: float = 0.0
+    jpeg_quality_min: int = 30
+    jpeg_quality_max: int = 90
+    erase_p: float = 0.0  # cut-out boxes filled with a random colour
+    erase_boxes: int = 2  # at most this many boxes
+    erase_size: float = 0.3  # max box side as a fraction of the frame side
+    erase_moving_p: float = 0.5  # probability a box moves over the clip instead of staying
+
+
+@dataclass(frozen=True)
+class DepthAugmentConfig:
+    """Depth augmentation (training only; every `*_p` 0 = off), applied in millimetres
+    whatever form the clip holds (uint16 mm, 8-bit grey, or 3-channel encoded).
+    See training/data/depth_augment.py."""
+
+    noise_p: float = 0.0
+    noise_mult: float = 0.01  # std as a fraction of the depth
+    noise_add_mm: float = 5.0  # additive std in mm
+    holes_p: float = 0.0  # random blobs of invalid depth
+    holes: int = 4  # at most this many blobs
+    hole_size: float = 0.1  # max blob radius as a fraction of the frame side
+    edge_p: float = 0.0  # invalid pixels along depth discontinuities
+    edge_threshold_mm: float = 80.0
+    edge_width: int = 2
+    scale_p: float = 0.0  # global depth * scale + offset (calibration / distance)
+    scale: float = 0.1
+    offset_mm: float = 100.0
+    shift_p: float = 0.0  # misalignment of depth relative to colour
+    shift_px: int = 3
+    erase_p: float = 0.0  # cut-out boxes of invalid depth
+    erase_boxes: int = 1
+    erase_size: float = 0.3
+
+
+@dataclass(frozen=True)
 class AugmentConfig:
     """Clip-level augmentation, identical for both modalities of a pair."""
 
     resize: int = 128  # frames are resized to resize x resize, then cropped to the model size
     rotate_deg: float = 10.0
     rotate_p: float = 0.5
-    flip_p: float = 0.0  # 0 for gesture sets: direction is the label
+    flip_p: float = 0.0  # 0 for gesture sets: direction is the label (unless flip_swap)
+    # Strong augmentation (training only, all off by default; training/data/strong_augment.py)
+    flip_swap: bool = False  # a flipped clip swaps left<->right, cw<->ccw labels (by class name)
+    speed_p: float = 0.0  # play the clip at a random rate (log-uniform) before sampling frames
+    speed_min: float = 0.7
+    speed_max: float = 1.4
+    scale_p: float = 0.0  # zoom: resize * s, s log-uniform (clamped so the crop fits)
+    scale_min: float = 0.8
+    scale_max: float = 1.25
+    modality_dropout_p: float = 0.0  # RGB-D: blank out one modality of the pair
+    modality_dropout_rgb: float = 0.5  # share of the drops that hit colour (the rest: depth)
+    modality_dropout_fill: str = "blank"  # blank or noise
+    color: ColorAugmentConfig = field(default_factory=ColorAugmentConfig)
+    depth: DepthAugmentConfig = field(default_factory=DepthAugmentConfig)
+
+    def __post_init__(self) -> None:
+        for where, section in (("augment.", self), ("augment.color.", self.color), ("augment.depth.", self.depth)):
+            for f in fields(section):
+                value = getattr(section, f.name)
+                if f.name.endswith("_p") or f.name == "modality_dropout_rgb":
+                    if not 0.0 <= value <= 1.0:
+                        raise ConfigError(f"{where}{f.name}: {value} is not in [0, 1]")
+                elif isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+                    raise ConfigError(f"{where}{f.name}: {value} must be >= 0")
+        for lo, hi in (("speed_min", "speed_max"), ("scale_min", "scale_max")):
+            if not 0 < getattr(self, lo) <= getattr(self, hi):
+                raise ConfigError(f"augment.{lo} / {hi}: need 0 < {lo} <= {hi}")
+        if not 1 <= self.color.jpeg_quality_min <= self.color.jpeg_quality_max <= 100:
+            raise ConfigError("augment.color.jpeg_quality_min / max: need 1 <= min <= max <= 100")
+        if self.modality_dropout_fill not in ("blank", "noise"):
+            raise ConfigError(f"augment.modality_dropout_fill: {self.modality_dropout_fill!r} is not blank or noise")
 
 
 @dataclass(frozen=True)
