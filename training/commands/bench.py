@@ -8,7 +8,8 @@ import typer
 
 from training.commands.common import console, parse_ints
 
-SUITES = ("model", "incremental", "batching", "quantization", "capacity")
+SUITES = ("model", "incremental", "batching", "quantization", "capacity", "transfer")
+TRANSFER_SEED = 4242  # the held-out transfer sets (no training set uses it)
 
 
 def bench(
@@ -35,6 +36,16 @@ def bench(
         5, min=1, help="model, incremental, quantization: timed runs per measurement (median)."
     ),
     threads: int = typer.Option(2, min=1, help="Threads for PyTorch and onnxruntime."),
+    transfer_models: str | None = typer.Option(
+        None, "--transfer-models", help="transfer: comma-separated ONNX models (default: --model or the bundled one)."
+    ),
+    transfer_sets: str | None = typer.Option(
+        None,
+        "--transfer-sets",
+        help="transfer: comma-separated dataset folders (default: data/transfer/<style> for v1 and every v2 "
+        "style, generated if missing with seed 4242, 8 clips per class and 3 streams).",
+    ),
+    trained_on: str = typer.Option("v1", "--trained-on", help="transfer: the styles the models were trained on."),
 ) -> None:
     """Every benchmark in one run, each rewriting its own section of BENCHMARKS.md: `model`
     (parameters, GFLOPs, eager PyTorch vs onnxruntime per window, fraction of the machine's
@@ -74,14 +85,38 @@ def bench(
         from training.bench.capacity import run_capacity_bench
 
         run_capacity_bench(served, out, parse_ints(capacity_streams), seconds, size)
+    if "transfer" in chosen:
+        _transfer(served, transfer_models, transfer_sets, trained_on, out, hop)
 
 
-def _ensure_synth(data: Path, seed: int, per_class: int, streams: int) -> None:
+def _transfer(served: Path, models: str | None, sets: str | None, trained_on: str, out: Path, hop: int) -> None:
+    import sys
+
+    from training.bench.transfer import run_transfer_bench
+    from training.synth.styles import ALL_STYLES
+
+    paths = [Path(m.strip()) for m in models.split(",") if m.strip()] if models else [Path(served)]
+    if sets:
+        folders = [Path(d.strip()) for d in sets.split(",") if d.strip()]
+    else:
+        folders = []
+        for style in ALL_STYLES:
+            folder = Path("data/transfer") / style
+            _ensure_synth(folder, seed=TRANSFER_SEED, per_class=8, streams=3, styles=(style,))
+            folders.append(folder)
+    seen = {s.strip() for s in trained_on.split(",") if s.strip()}
+    run_transfer_bench(paths, folders, seen, out, hop, "gesture " + " ".join(sys.argv[1:]))
+
+
+def _ensure_synth(data: Path, seed: int, per_class: int, streams: int, styles: tuple[str, ...] = ("v1",)) -> None:
     """Generate a SynthGesture-RGBD set when `data` is missing, so that a fresh checkout can
     run the benchmarks that need held-out clips or calibration data without a manual step."""
     if (data / "labels.txt").is_file() and (not streams or (data / "streams").is_dir()):
         return
     from training.synth import write_dataset
 
-    console.print(f"{data} missing: generating it (seed {seed}, {per_class} clips per class, {streams} streams)")
-    write_dataset(data, per_class, seed, size=128, streams=streams, stream_gestures=8)
+    console.print(
+        f"{data} missing: generating it (styles {','.join(styles)}, seed {seed}, {per_class} clips per class, "
+        f"{streams} streams)"
+    )
+    write_dataset(data, per_class, seed, size=128, streams=streams, stream_gestures=8, styles=styles)

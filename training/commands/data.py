@@ -22,10 +22,21 @@ def synth(
         "split", "--format", help="split: official split-file layout; npz: .npz clips + labels.csv."
     ),
     workers: int = typer.Option(0, "--workers", min=0, help="Processes (0: one per core)."),
+    styles: str = typer.Option(
+        "v1",
+        "--styles",
+        help="v1 (the version-1 renderer) or comma-separated v2 styles: kiosk, studio, desk, car "
+        "(each clip draws one; see training/synth/styles.py).",
+    ),
 ) -> None:
     """Generate SynthGesture-RGBD: 13 gesture classes in colour and depth (see training/synth/README.md)."""
     from training.synth import write_dataset, write_npz_clips
+    from training.synth.styles import check_styles
 
+    try:
+        chosen = check_styles([x.strip() for x in styles.split(",") if x.strip()])
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
     if fmt == "split":
         summary = write_dataset(
             out,
@@ -35,11 +46,12 @@ def synth(
             streams=streams,
             stream_gestures=stream_gestures,
             workers=workers or None,
+            styles=chosen,
         )
     elif fmt == "npz":
         if streams:
             raise typer.BadParameter("--streams needs --format split")
-        summary = write_npz_clips(out, clips_per_class, seed, size=size, workers=workers or None)
+        summary = write_npz_clips(out, clips_per_class, seed, size=size, workers=workers or None, styles=chosen)
     else:
         raise typer.BadParameter(f"--format must be split or npz, not {fmt!r}")
     console.print(summary)

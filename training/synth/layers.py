@@ -56,15 +56,28 @@ class Composite:
     front: np.ndarray
 
 
-def composite(layers: Sequence[Layer]) -> Composite:
-    """Composes layers by depth (nearest in front), colour blended by coverage.
+def _bbox(alpha: np.ndarray) -> tuple[slice, slice] | None:
+    rows = np.flatnonzero(alpha.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(alpha.any(axis=0))
+    return slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1)
 
-    A pixel's depth and IR come from its front layer where that layer covers at least half
-    of it, else from the nearest layer behind; colour is painted far to near, each layer
-    over the accumulated colour with its alpha.
+
+def composite(layers: Sequence[Layer], overlay: Sequence[Layer] = ()) -> Composite:
+    """Composes layers by depth, nearest in front, colour blended by coverage.
+
+    `layers` are painted far to near in the order of their nearest covered point; a pixel
+    of a layer shows only where it is nearer than what is already there (a depth test).
+    `overlay` layers (the gesturer: body, arm, hand, back to front) are then painted over
+    them in their given order without a depth test, so the colour image never depends on
+    how far the hand is (push and pull look the same in colour, as the classes require).
+    Depth, IR and `front` come from the nearest layer covering at least half a pixel,
+    overlay included.
 
     Args:
         layers: at least one; all of the same [H, W].
+        overlay: layers painted last, in order.
 
     Returns:
         The composite.
@@ -72,22 +85,34 @@ def composite(layers: Sequence[Layer]) -> Composite:
     if not layers:
         raise ValueError("composite needs at least one layer")
     h, w = layers[0].depth.shape
-    depth_stack = np.stack([np.where(l.alpha > 0, l.depth, FAR_MM) for l in layers])  # [L, H, W]
-    order = np.argsort(-depth_stack, axis=0, kind="stable")  # far to near per pixel
     rgb = np.zeros((h, w, 3), dtype=np.float32)
     depth = np.full((h, w), FAR_MM, dtype=np.float32)
     ir = np.ones((h, w), dtype=np.float32)
     front = np.full((h, w), -1, dtype=np.int16)
-    rows, cols = np.indices((h, w))
-    for rank in range(len(layers)):
-        idx = order[rank]
-        a = np.choose(idx, [l.alpha for l in layers]).astype(np.float32)
-        colour = np.stack([np.choose(idx, [l.rgb[..., c] for l in layers]) for c in range(3)], axis=-1)
-        rgb = rgb * (1 - a)[..., None] + colour * a[..., None]
-        d = depth_stack[idx, rows, cols]
+    everything = [*layers, *overlay]
+    boxes = [_bbox(layer.alpha > 0) for layer in everything]
+    nearest = [
+        float(layer.depth[box][layer.alpha[box] > 0].min()) if box else 0.0 for layer, box in zip(everything, boxes)
+    ]
+    order = sorted((i for i in range(len(everything)) if boxes[i] is not None), key=lambda i: -nearest[i])
+    n_scene = len(layers)
+    scene_depth = depth.copy()  # the colour test of scene layers sees the scene only
+    for i in order:  # depth for every layer; colour for the scene's
+        layer, (ys, xs) = everything[i], boxes[i]
+        if i < n_scene:
+            seen = np.where(layer.depth[ys, xs] < scene_depth[ys, xs], layer.alpha[ys, xs], np.float32(0))
+            rgb[ys, xs] = rgb[ys, xs] * (1 - seen)[..., None] + layer.rgb[ys, xs] * seen[..., None]
+            scene_depth[ys, xs] = np.where(seen >= 0.5, layer.depth[ys, xs], scene_depth[ys, xs])
+        a = np.where(layer.depth[ys, xs] < depth[ys, xs], layer.alpha[ys, xs], np.float32(0))
         solid = a >= 0.5
-        depth = np.where(solid, d, depth)
-        layer_ir = np.choose(idx, [np.ones((h, w), np.float32) if l.ir is None else l.ir for l in layers])
-        ir = np.where(solid, layer_ir, ir)
-        front = np.where(solid, idx.astype(np.int16), front)
-    return Composite(rgb=rgb.astype(np.float32), depth=depth, ir=ir.astype(np.float32), front=front)
+        depth[ys, xs] = np.where(solid, layer.depth[ys, xs], depth[ys, xs])
+        layer_ir = np.float32(1) if layer.ir is None else layer.ir[ys, xs]
+        ir[ys, xs] = np.where(solid, layer_ir, ir[ys, xs])
+        front[ys, xs] = np.where(solid, np.int16(i), front[ys, xs])
+    for layer, box in zip(overlay, boxes[n_scene:]):  # colour of the overlay, in its order
+        if box is None:
+            continue
+        ys, xs = box
+        a = layer.alpha[ys, xs]
+        rgb[ys, xs] = rgb[ys, xs] * (1 - a)[..., None] + layer.rgb[ys, xs] * a[..., None]
+    return Composite(rgb=rgb, depth=depth, ir=ir, front=front)

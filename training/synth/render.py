@@ -27,6 +27,7 @@ class Clip:
             for `no_gesture`.
         hand_mask: bool [T, H, W], where the hand is (ground truth, not sensor data).
         fps: frames per second.
+        style: the render style (`training/synth/styles.py`).
     """
 
     rgb: np.ndarray
@@ -35,6 +36,7 @@ class Clip:
     gesture_range: tuple[int, int]
     hand_mask: np.ndarray = field(repr=False)
     fps: int = FPS
+    style: str = "v1"
 
     @property
     def frames(self) -> int:
@@ -58,6 +60,7 @@ class Stream:
             frame is `no_gesture`.
         hand_mask: bool [T, H, W], where the hand is.
         fps: frames per second.
+        style: the render style (`training/synth/styles.py`).
     """
 
     rgb: np.ndarray
@@ -65,6 +68,7 @@ class Stream:
     events: list[tuple[int, int, int]]
     hand_mask: np.ndarray = field(repr=False)
     fps: int = FPS
+    style: str = "v1"
 
     @property
     def frames(self) -> int:
@@ -79,7 +83,7 @@ class Stream:
         return out
 
 
-def _check_size(size: int) -> int:
+def check_size(size: int) -> int:
     if int(size) != size or size < 16:
         raise ValueError(f"size must be an integer of at least 16, got {size!r}")
     return int(size)
@@ -111,7 +115,7 @@ def render_clip(
         ValueError: for an unknown label, a size below 16 or frames below 8.
     """
     label = C.check_label(label)
-    size = _check_size(size)
+    size = check_size(size)
     scene_rng, motion_rng, rgb_rng, depth_rng = child_rngs(rng, 4)
     scene = sample_scene(scene_rng, size)
     track, span = clip_track(label, motion_rng, size, frames)
@@ -146,7 +150,7 @@ def render_stream(
     Raises:
         ValueError: for a no_gesture or unknown label, a bad gap or size.
     """
-    size = _check_size(size)
+    size = check_size(size)
     scene_rng, motion_rng, rgb_rng, depth_rng = child_rngs(rng, 4)
     if labels is None:
         if n_gestures < 0:

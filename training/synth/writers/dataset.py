@@ -24,9 +24,10 @@ import cv2
 import numpy as np
 
 from training.synth import classes as C
-from training.synth.constants import FPS, VERSION
-from training.synth.render import render_clip, render_stream
+from training.synth.constants import FPS, VERSION, VERSION_2
+from training.synth.styles import check_styles
 from training.synth.writers.parallel import ClipTask, clip_tasks, run_parallel, split_rng, stream_rng
+from training.synth.writers.styled import render_styled_clip, render_styled_stream
 
 JPEG_QUALITY = 95
 CLIP_DIR = "clips"
@@ -85,8 +86,8 @@ def write_frames(root: Path, name: str, rgb: np.ndarray, depth: np.ndarray) -> N
             raise OSError(f"could not write frame {t} of {name} under {root}")
 
 
-def _write_clip(task: ClipTask, root: Path, seed: int, size: int) -> tuple[str, int, int]:
-    clip = render_clip(task.label, task.rng(seed), size=size)
+def _write_clip(task: ClipTask, root: Path, seed: int, size: int, styles: tuple[str, ...]) -> tuple[str, int, int]:
+    clip = render_styled_clip(task.label, task.rng(seed), size, styles)
     name = clip_name(task)
     write_frames(root, name, clip.rgb, clip.depth)
     return name, clip.frames, task.label
@@ -114,8 +115,8 @@ def write_stream_files(
     Path(f"{stem}.json").write_text(json.dumps(meta, indent=1) + "\n")
 
 
-def _write_stream(index: int, root: Path, seed: int, size: int, n_gestures: int) -> int:
-    stream = render_stream(stream_rng(seed, index), size=size, n_gestures=n_gestures)
+def _write_stream(index: int, root: Path, seed: int, size: int, n_gestures: int, styles: tuple[str, ...]) -> int:
+    stream = render_styled_stream(stream_rng(seed, index), size, n_gestures, styles)
     write_stream_files(root / "streams", index, stream.rgb, stream.depth, stream.events)
     return stream.frames
 
@@ -158,6 +159,7 @@ def write_dataset(
     workers: int | None = None,
     progress: bool = True,
     stream_gestures: int = 8,
+    styles: tuple[str, ...] = ("v1",),
 ) -> DatasetSummary:
     """Renders and writes a SynthGesture-RGBD dataset (see the module docstring).
 
@@ -174,22 +176,26 @@ def write_dataset(
         workers: processes; None for os.cpu_count().
         progress: show tqdm progress bars.
         stream_gestures: gestures per stream.
+        styles: `("v1",)` for the version-1 renderer, or v2 styles to draw each clip's
+            and stream's style from (`training/synth/styles.py`).
 
     Returns:
         A summary of what was written.
     """
+    styles = check_styles(styles)
     started = time.perf_counter()
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
     tasks = clip_tasks(clips_per_class)
-    rows = run_parallel(partial(_write_clip, root=root, seed=seed, size=size), tasks, workers, progress, "clips")
+    write = partial(_write_clip, root=root, seed=seed, size=size, styles=styles)
+    rows = run_parallel(write, tasks, workers, progress, "clips")
     train, valid = split_names(rows, seed, valid_fraction)
     _write_split(root / "dataset_splits" / "train.txt", train)
     _write_split(root / "dataset_splits" / "valid.txt", valid)
     (root / "labels.txt").write_text("".join(f"{n}\n" for n in C.CLASS_NAMES))
 
     stream_frames = run_parallel(
-        partial(_write_stream, root=root, seed=seed, size=size, n_gestures=stream_gestures),
+        partial(_write_stream, root=root, seed=seed, size=size, n_gestures=stream_gestures, styles=styles),
         list(range(streams)),
         workers,
         progress,
@@ -197,7 +203,8 @@ def write_dataset(
     )
     params = {
         "generator": "SynthGesture-RGBD",
-        "version": VERSION,
+        "version": VERSION if styles == ("v1",) else VERSION_2,
+        "styles": list(styles),
         "seed": seed,
         "size": size,
         "clips_per_class": clips_per_class,

@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from training.synth import classes as C
-from training.synth.render import render_clip
+from training.synth.styles import check_styles
 from training.synth.writers.parallel import ClipTask, clip_tasks, run_parallel
+from training.synth.writers.styled import render_styled_clip
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,10 @@ class NpzSummary:
     seconds: float
 
 
-def _write_npz(task: ClipTask, root: Path, seed: int, size: int, compress: bool) -> tuple[str, int, int]:
-    clip = render_clip(task.label, task.rng(seed), size=size)
+def _write_npz(
+    task: ClipTask, root: Path, seed: int, size: int, compress: bool, styles: tuple[str, ...]
+) -> tuple[str, int, int]:
+    clip = render_styled_clip(task.label, task.rng(seed), size, styles)
     file = f"{task.name}.npz"
     save = np.savez_compressed if compress else np.savez
     save(root / file, rgb=clip.rgb, depth=clip.depth)
@@ -51,6 +54,7 @@ def write_npz_clips(
     workers: int | None = None,
     progress: bool = True,
     compress: bool = False,
+    styles: tuple[str, ...] = ("v1",),
 ) -> NpzSummary:
     """Renders clips and writes them as `.npz` files plus `labels.csv`.
 
@@ -62,15 +66,17 @@ def write_npz_clips(
         workers: processes; None for os.cpu_count().
         progress: show a tqdm progress bar.
         compress: zip-compress the arrays.
+        styles: `("v1",)` or v2 styles to draw each clip's style from.
 
     Returns:
         A summary of what was written.
     """
+    styles = check_styles(styles)
     started = time.perf_counter()
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
     rows = run_parallel(
-        partial(_write_npz, root=root, seed=seed, size=size, compress=compress),
+        partial(_write_npz, root=root, seed=seed, size=size, compress=compress, styles=styles),
         clip_tasks(clips_per_class),
         workers,
         progress,

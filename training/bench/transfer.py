@@ -1,0 +1,102 @@
+"""Transfer benchmark: models scored on generated sets of each render style, the styles they
+trained on beside the ones they never saw (leave-one-style-out), on isolated clips (top-1)
+and on continuous streams (Levenshtein accuracy of the emitted gestures).
+
+The held-out style's numbers, not the in-domain ones, say how a model trained on generated
+data may do on a look it has never seen (another renderer, a real camera).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from training.bench.report import machine_line, write_section
+from training.evaluation.clips import evaluate
+from training.evaluation.streams import evaluate_streams
+
+
+@dataclass(frozen=True)
+class TransferRow:
+    """One model on one set: clip top-1 (n clips) and stream accuracy (n gestures; None
+    without streams)."""
+
+    model: str
+    data: str
+    styles: str
+    seen: bool
+    clips: int
+    top1: float
+    gestures: int
+    stream_accuracy: float | None
+
+
+def set_styles(data: Path) -> list[str]:
+    """The render styles a generated set was drawn from (its synth.json), or ["?"]."""
+    try:
+        meta = json.loads((data / "synth.json").read_text())
+    except (OSError, ValueError):
+        return ["?"]
+    return list(meta.get("styles", ["v1"]))
+
+
+def score(model: Path, data: Path, hop: int, trained_on: set[str]) -> TransferRow:
+    """Scores one model on one set (every split's clips, and the streams if it has any)."""
+    report, _ = evaluate(model, data, split="all", progress=False)
+    styles = set_styles(data)
+    gestures, accuracy = 0, None
+    if (data / "streams").is_dir():
+        _, totals = evaluate_streams(model, data / "streams", hop=hop, progress=False)
+        gestures, accuracy = int(totals["gestures"]), float(totals["levenshtein_accuracy"])
+    return TransferRow(
+        model=model.name,
+        data=str(data),
+        styles="+".join(styles),
+        seen=bool(set(styles) & trained_on),
+        clips=int(report.count),
+        top1=float(report.top1),
+        gestures=gestures,
+        stream_accuracy=accuracy,
+    )
+
+
+def render(rows: list[TransferRow], command: str, trained_on: set[str]) -> str:
+    lines = [
+        "## Transfer: in-domain and held-out render styles",
+        "",
+        f"Command: `{command}`  ",
+        f"Machine: {machine_line()}  ",
+        f"Models trained on styles: {', '.join(sorted(trained_on)) or 'unknown'}. `held out` marks a set whose "
+        "styles the model never saw in training. Clips: top-1 over every clip of the set. Streams: "
+        "Levenshtein accuracy of the emitted gesture events against the ground truth, `(N - edits) / N`.",
+        "",
+        "| model | set | styles | seen in training | clips | clip top-1 | stream gestures | stream accuracy |",
+        "| --- | --- | --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        acc = "-" if r.stream_accuracy is None else f"{r.stream_accuracy:.1%}"
+        lines.append(
+            f"| {r.model} | `{r.data}` | {r.styles} | {'yes' if r.seen else '**held out**'} | {r.clips} "
+            f"| {r.top1:.1%} | {r.gestures or '-'} | {acc} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def run_transfer_bench(
+    models: list[Path], sets: list[Path], trained_on: set[str], out: Path, hop: int, command: str
+) -> list[TransferRow]:
+    """Scores every model on every set, prints the table and rewrites the `transfer` section."""
+    rows = [score(m, d, hop, trained_on) for m in models for d in sets]
+    table = Table(title="transfer")
+    for col in ("model", "styles", "seen", "clips", "top-1", "streams"):
+        table.add_column(col)
+    for r in rows:
+        acc = "-" if r.stream_accuracy is None else f"{r.stream_accuracy:.1%}"
+        table.add_row(r.model, r.styles, "yes" if r.seen else "held out", str(r.clips), f"{r.top1:.1%}", acc)
+    Console().print(table)
+    write_section(out, "transfer", render(rows, command, trained_on))
+    return rows
