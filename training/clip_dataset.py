@@ -13,8 +13,8 @@ from torch.utils.data import Dataset
 from model.config import get_profile
 from service.inference.depth import encode_depth
 from training.data import ClipReader, ClipTransform, open_dataset, sample_indices
+from training.data.augmentation.strong import StrongAugment
 from training.data.stream_windows import ConcatClips, StreamWindowDataset
-from training.data.strong_augment import StrongAugment
 from training.train_config import TrainConfig
 
 

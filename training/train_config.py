@@ -41,7 +41,7 @@ class ColorAugmentConfig:
     One set of parameters per clip; `flicker` / `drift` vary the brightness per frame.
     Strengths: gains are drawn from [1 - s, 1 + s], gamma from exp([-s, s]), hue shifts
     from [-s, s] of a full turn, noise stds in grey levels of 0..255 (drawn from [0, s]).
-    See training/data/photometric.py.
+    See training/data/augmentation/photometric.py.
     """
 
     brightness_p: float = 0.0
@@ -78,7 +78,7 @@ class ColorAugmentConfig:
 class DepthAugmentConfig:
     """Depth augmentation (training only; every `*_p` 0 = off), applied in millimetres
     whatever form the clip holds (uint16 mm, 8-bit grey, or 3-channel encoded).
-    See training/data/depth_augment.py."""
+    See training/data/augmentation/depth.py."""
 
     noise_p: float = 0.0
     noise_mult: float = 0.01  # std as a fraction of the depth
@@ -107,7 +107,7 @@ class AugmentConfig:
     rotate_deg: float = 10.0
     rotate_p: float = 0.5
     flip_p: float = 0.0  # 0 for gesture sets: direction is the label (unless flip_swap)
-    # Strong augmentation (training only, all off by default; training/data/strong_augment.py)
+    # Strong augmentation (training only, all off by default; training/data/augmentation/strong.py)
     flip_swap: bool = False  # a flipped clip swaps left<->right, cw<->ccw labels (by class name)
     speed_p: float = 0.0  # play the clip at a random rate (log-uniform) before sampling frames
     speed_min: float = 0.7

@@ -12,10 +12,10 @@ import torch
 from service.inference.depth import encode_depth
 from training.clip_dataset import ClipDataset
 from training.data import ClipReader, ClipTransform, RawClip, SplitEntry
-from training.data.depth_augment import augment_depth, blank_depth, decode_jet, invalid_value
-from training.data.label_flip import flip_label_map, name_words
-from training.data.photometric import augment_color, jpeg_recompress
-from training.data.strong_augment import StrongAugment, drop_modality, scaled_transform, speed_warp
+from training.data.augmentation.depth import augment_depth, blank_depth, decode_jet, invalid_value
+from training.data.augmentation.label_flip import flip_label_map, name_words
+from training.data.augmentation.photometric import augment_color, jpeg_recompress
+from training.data.augmentation.strong import StrongAugment, drop_modality, scaled_transform, speed_warp
 from training.synth.classes import CIRCLE_CCW, CIRCLE_CW, CLASS_NAMES, SWIPE_LEFT, SWIPE_RIGHT
 from training.train_config import (
     AugmentConfig,

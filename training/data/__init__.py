@@ -4,7 +4,7 @@ Readers return `RawClip`s (uint8 RGB, uint16-mm or 8-bit depth); a torch Dataset
 elsewhere. Every data problem raises a `DatasetError` subclass naming the file or clip.
 """
 
-from .augment import ClipTransform, official_transform
+from .augmentation.geometric import ClipTransform, official_transform
 from .autodetect import LAYOUTS, detect_layout, open_dataset
 from .clip import (
     DatasetError,

@@ -92,3 +92,33 @@ def test_incremental_batching_and_capacity_suites_on_a_staged_model(tmp_path, st
     assert len(trials) == 2
     assert any(r[2] != "0" for r in trials)  # windows were classified over the real server
     assert "Capacity (largest stream count with under 1 % skipped)" in text
+
+
+def test_transfer_suite_scores_each_set_and_marks_the_held_out_styles(tmp_path, tiny_onnx, synth_small):
+    from training.synth import write_dataset
+
+    studio = tmp_path / "studio"
+    write_dataset(studio, 1, 5, size=48, streams=1, stream_gestures=2, workers=1, progress=False, styles=("studio",))
+    report = tmp_path / "BENCH.md"
+    res = run_gesture(
+        "bench",
+        "--suites",
+        "transfer",
+        "--transfer-models",
+        tiny_onnx,
+        "--transfer-sets",
+        f"{synth_small},{studio}",
+        "--trained-on",
+        "v1",
+        "--out",
+        report,
+        timeout=600,
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+    text = report.read_text()
+    assert "## Transfer: in-domain and held-out render styles" in text
+    (seen,) = [r for r in _table(text, f"| {tiny_onnx.name} |") if r[2] == "v1"]
+    (held,) = [r for r in _table(text, f"| {tiny_onnx.name} |") if r[2] == "studio"]
+    assert seen[3] == "yes" and seen[4] == str(3 * 13) and seen[7] == "-"  # no streams in that set
+    assert held[3] == "**held out**" and held[4] == "13" and held[6] == "2" and held[7].endswith("%")
+    assert 0.0 <= float(held[5].rstrip("%")) <= 100.0

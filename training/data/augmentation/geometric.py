@@ -12,7 +12,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from .temporal import sample_indices
+from ..temporal import sample_indices
 
 __all__ = ["ClipTransform", "official_transform", "sample_indices"]
 

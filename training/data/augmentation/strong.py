@@ -18,8 +18,8 @@ import numpy as np
 
 from training.train_config import AugmentConfig
 
-from .augment import ClipTransform
-from .depth_augment import augment_depth, blank_depth, depth_enabled
+from .depth import augment_depth, blank_depth, depth_enabled
+from .geometric import ClipTransform
 from .label_flip import flip_label_map
 from .photometric import augment_color, color_enabled
 
