@@ -64,14 +64,16 @@ def score(model: Path, data: Path, hop: int, trained_on: set[str]) -> TransferRo
     )
 
 
-def render(rows: list[TransferRow], command: str, trained_on: set[str]) -> str:
+def render(rows: list[TransferRow], command: str, trained_on: dict[str, set[str]]) -> str:
     lines = [
         "## Transfer: in-domain and held-out render styles",
         "",
         f"Command: `{command}`  ",
         f"Machine: {machine_line()}  ",
-        f"Models trained on styles: {', '.join(sorted(trained_on)) or 'unknown'}. `held out` marks a set whose "
-        "styles the model never saw in training. Clips: top-1 over every clip of the set. Streams: "
+        "Styles each model trained on: "
+        + "; ".join(f"`{name}`: {', '.join(sorted(seen))}" for name, seen in trained_on.items())
+        + ". `held out` marks a set whose styles the model never saw in training. Clips: top-1 over every "
+        "clip of the set. Streams: "
         "Levenshtein accuracy of the emitted gesture events against the ground truth, `(N - edits) / N`.",
         "",
         "| model | set | styles | seen in training | clips | clip top-1 | stream gestures | stream accuracy |",
@@ -86,11 +88,25 @@ def render(rows: list[TransferRow], command: str, trained_on: set[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def parse_models(entries: str, default_styles: str) -> list[tuple[Path, set[str]]]:
+    """`a.onnx,b.onnx@v1` -> [(a.onnx, default styles), (b.onnx, {"v1"})]: a model's own
+    training styles follow `@`, joined by `+`."""
+    out = []
+    for entry in (e.strip() for e in entries.split(",")):
+        if not entry:
+            continue
+        path, _, styles = entry.partition("@")
+        names = styles.split("+") if styles else default_styles.split(",")
+        out.append((Path(path), {n.strip() for n in names if n.strip()}))
+    return out
+
+
 def run_transfer_bench(
-    models: list[Path], sets: list[Path], trained_on: set[str], out: Path, hop: int, command: str
+    models: list[tuple[Path, set[str]]], sets: list[Path], out: Path, hop: int, command: str
 ) -> list[TransferRow]:
-    """Scores every model on every set, prints the table and rewrites the `transfer` section."""
-    rows = [score(m, d, hop, trained_on) for m in models for d in sets]
+    """Scores every model (with the styles it trained on) on every set, prints the table and
+    rewrites the `transfer` section."""
+    rows = [score(m, d, hop, seen) for m, seen in models for d in sets]
     table = Table(title="transfer")
     for col in ("model", "styles", "seen", "clips", "top-1", "streams"):
         table.add_column(col)
@@ -98,5 +114,5 @@ def run_transfer_bench(
         acc = "-" if r.stream_accuracy is None else f"{r.stream_accuracy:.1%}"
         table.add_row(r.model, r.styles, "yes" if r.seen else "held out", str(r.clips), f"{r.top1:.1%}", acc)
     Console().print(table)
-    write_section(out, "transfer", render(rows, command, trained_on))
+    write_section(out, "transfer", render(rows, command, {m.name: seen for m, seen in models}))
     return rows

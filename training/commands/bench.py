@@ -37,7 +37,10 @@ def bench(
     ),
     threads: int = typer.Option(2, min=1, help="Threads for PyTorch and onnxruntime."),
     transfer_models: str | None = typer.Option(
-        None, "--transfer-models", help="transfer: comma-separated ONNX models (default: --model or the bundled one)."
+        None,
+        "--transfer-models",
+        help="transfer: comma-separated ONNX models (default: --model or the bundled one); a model's own "
+        "training styles may follow an @, joined by + (model.onnx@v1).",
     ),
     transfer_sets: str | None = typer.Option(
         None,
@@ -45,7 +48,9 @@ def bench(
         help="transfer: comma-separated dataset folders (default: data/transfer/<style> for v1 and every v2 "
         "style, generated if missing with seed 4242, 8 clips per class and 3 streams).",
     ),
-    trained_on: str = typer.Option("v1", "--trained-on", help="transfer: the styles the models were trained on."),
+    trained_on: str = typer.Option(
+        "v1", "--trained-on", help="transfer: the styles the models were trained on (comma-separated)."
+    ),
 ) -> None:
     """Every benchmark in one run, each rewriting its own section of BENCHMARKS.md: `model`
     (parameters, GFLOPs, eager PyTorch vs onnxruntime per window, fraction of the machine's
@@ -55,12 +60,64 @@ def bench(
     streams the real server sustains, and frame-to-prediction latency over WebSocket)."""
     from service.settings import default_model_path
 
+    _run_suites(
+        _chosen_suites(suites),
+        profiles,
+        model or default_model_path(),
+        data,
+        calibration,
+        out,
+        hop,
+        repeats,
+        threads,
+        streams,
+        batches,
+        windows,
+        capacity_streams,
+        seconds,
+        size,
+        transfer_models,
+        transfer_sets,
+        trained_on,
+    )
+
+
+def _chosen_suites(suites: str) -> list[str]:
+    """The comma-separated suite names of `--suites`, in the order given.
+
+    Raises:
+        typer.BadParameter: for a name not in SUITES.
+    """
     chosen = [x.strip() for x in suites.split(",") if x.strip()]
     unknown = sorted(set(chosen) - set(SUITES))
     if unknown:
         raise typer.BadParameter(f"unknown suite(s) {', '.join(unknown)}; choose from {', '.join(SUITES)}")
+    return chosen
+
+
+def _run_suites(
+    chosen: list[str],
+    profiles: str,
+    served: Path,
+    data: Path,
+    calibration: Path,
+    out: Path,
+    hop: int,
+    repeats: int,
+    threads: int,
+    streams: str,
+    batches: str,
+    windows: int,
+    capacity_streams: str,
+    seconds: float,
+    size: int,
+    transfer_models: str | None,
+    transfer_sets: str | None,
+    trained_on: str,
+) -> None:
+    """Generates the data the chosen suites need when missing, then runs them in SUITES
+    order (the arguments are `bench`'s options; `served` the ONNX model to measure)."""
     names = [p.strip() for p in profiles.split(",") if p.strip()]
-    served = model or default_model_path()
     if {"incremental", "quantization"} & set(chosen):
         _ensure_synth(data, seed=777, per_class=20, streams=6)
     if "quantization" in chosen:
@@ -92,10 +149,10 @@ def bench(
 def _transfer(served: Path, models: str | None, sets: str | None, trained_on: str, out: Path, hop: int) -> None:
     import sys
 
-    from training.bench.transfer import run_transfer_bench
+    from training.bench.transfer import parse_models, run_transfer_bench
     from training.synth.styles import ALL_STYLES
 
-    paths = [Path(m.strip()) for m in models.split(",") if m.strip()] if models else [Path(served)]
+    chosen = parse_models(models or str(served), trained_on)
     if sets:
         folders = [Path(d.strip()) for d in sets.split(",") if d.strip()]
     else:
@@ -104,8 +161,7 @@ def _transfer(served: Path, models: str | None, sets: str | None, trained_on: st
             folder = Path("data/transfer") / style
             _ensure_synth(folder, seed=TRANSFER_SEED, per_class=8, streams=3, styles=(style,))
             folders.append(folder)
-    seen = {s.strip() for s in trained_on.split(",") if s.strip()}
-    run_transfer_bench(paths, folders, seen, out, hop, "gesture " + " ".join(sys.argv[1:]))
+    run_transfer_bench(chosen, folders, out, hop, "gesture " + " ".join(sys.argv[1:]))
 
 
 def _ensure_synth(data: Path, seed: int, per_class: int, streams: int, styles: tuple[str, ...] = ("v1",)) -> None:

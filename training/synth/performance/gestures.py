@@ -170,6 +170,75 @@ def sample_gesture(
     )
 
 
+def _still_fields(draw: GestureDraw) -> dict[str, np.ndarray]:
+    """The hand held at the rest point in the gesture's shape, angle and tilt wobbling
+    (not yet clipped): what every class changes only in part."""
+    ones = np.ones(draw.frames, dtype=np.float64)
+    return {
+        "x": draw.rest[0] * ones,
+        "y": draw.rest[1] * ones,
+        "angle": draw.angle + 0.05 * draw.noise[0],
+        "z": draw.z_mid * ones,
+        "openness": draw.openness * ones,
+        "curl": draw.curl * ones,
+        "spread": draw.spread * ones,
+        "flip": draw.side * ones,
+        "tilt": draw.tilt + 0.06 * draw.noise[1],
+    }
+
+
+def _swipe_fields(
+    label: int, draw: GestureDraw, p: np.ndarray, size: int, hand_px: float, angle: np.ndarray
+) -> dict[str, np.ndarray]:
+    """x, y and angle of a swipe: along its axis with a bow, slant and wobble across it."""
+    sign = -1.0 if label in (C.SWIPE_LEFT, C.SWIPE_UP) else 1.0
+    limit = 0.8 * hand_px  # the palm centre leaves the frame by at most this
+    start = min(max(draw.swipe_centre - sign * draw.swipe_extent / 2, -limit), size + limit)
+    end = min(max(draw.swipe_centre + sign * draw.swipe_extent / 2, -limit), size + limit)
+    along = start + (end - start) * p
+    wobble = 0.015 * size * draw.noise[2] * bump(p)
+    if label in (C.SWIPE_LEFT, C.SWIPE_RIGHT):
+        x = along
+        y = draw.rest[1] + draw.swipe_bow * bump(p) + draw.swipe_slant * (p - 0.5) + wobble
+    else:
+        y = along
+        x = draw.rest[0] + draw.swipe_bow * bump(p) + draw.swipe_slant * (p - 0.5) + wobble
+    return {"x": x, "y": y, "angle": angle + 0.1 * sign * bump(p)}  # the hand leads a little
+
+
+def _circle_fields(label: int, draw: GestureDraw, p: np.ndarray, size: int) -> dict[str, np.ndarray]:
+    """x and y of a circle: a rotated ellipse kept inside the frame, its radius wobbling."""
+    sign = 1.0 if label == C.CIRCLE_CW else -1.0  # y points down: +theta is clockwise
+    a = draw.circle_radius
+    b = a * draw.circle_aspect
+    cx = min(max(draw.rest[0], a + 0.03 * size), size - a - 0.03 * size)
+    cy = min(max(draw.rest[1], a + 0.03 * size), size - a - 0.03 * size)
+    theta = draw.circle_start + sign * 2 * math.pi * draw.circle_turns * p
+    ct, st = cos(theta), sin(theta)
+    cr, sr = math.cos(draw.circle_rotation), math.sin(draw.circle_rotation)
+    scale = 1 + 0.05 * draw.noise[3]
+    return {"x": cx + scale * (a * ct * cr - b * st * sr), "y": cy + scale * (a * ct * sr + b * st * cr)}
+
+
+def _depth_fields(label: int, draw: GestureDraw, p: np.ndarray) -> dict[str, np.ndarray]:
+    """z of a push (nearer) or pull (farther), centred on the mid depth."""
+    travel = -draw.depth_delta if label == C.PUSH else draw.depth_delta
+    return {"z": draw.z_mid - travel / 2 + travel * p}
+
+
+def _hand_shape_fields(label: int, draw: GestureDraw, p: np.ndarray) -> dict[str, np.ndarray]:
+    """openness and spread of open_hand (fist to open) or close_hand (open to fist)."""
+    lo, hi = (draw.fist, draw.open) if label == C.OPEN_HAND else (draw.open, draw.fist)
+    openness = lo + (hi - lo) * p
+    return {"openness": openness, "spread": draw.spread * (0.3 + 0.7 * openness)}
+
+
+def _flip_fields(label: int, draw: GestureDraw, p: np.ndarray) -> dict[str, np.ndarray]:
+    """flip and openness of flip_to_back (palm to back) or flip_to_palm (back to palm)."""
+    lo, hi = (0.0, 1.0) if label == C.FLIP_TO_BACK else (1.0, 0.0)
+    return {"flip": lo + (hi - lo) * p, "openness": draw.flip_openness * np.ones(draw.frames, dtype=np.float64)}
+
+
 def gesture_fields(label: int, draw: GestureDraw, size: int, hand_px: float) -> Fields:
     """The D frames of one gesture's stroke (before drift and tremor).
 
@@ -183,66 +252,20 @@ def gesture_fields(label: int, draw: GestureDraw, size: int, hand_px: float) -> 
         hand_px: palm width, px.
     """
     label = C.check_label(label)
-    d = draw.frames
-    p = progress(d, draw.ease, draw.skew)
-    ones = np.ones(d, dtype=np.float64)
-    n = draw.noise
-    x = draw.rest[0] * ones
-    y = draw.rest[1] * ones
-    z = draw.z_mid * ones
-    openness = draw.openness * ones
-    spread = draw.spread * ones
-    flip = draw.side * ones
-    angle = draw.angle + 0.05 * n[0]
-    tilt = draw.tilt + 0.06 * n[1]
+    p = progress(draw.frames, draw.ease, draw.skew)
+    fields = _still_fields(draw)
     if label in C.SWIPES:
-        sign = -1.0 if label in (C.SWIPE_LEFT, C.SWIPE_UP) else 1.0
-        limit = 0.8 * hand_px  # the palm centre leaves the frame by at most this
-        start = min(max(draw.swipe_centre - sign * draw.swipe_extent / 2, -limit), size + limit)
-        end = min(max(draw.swipe_centre + sign * draw.swipe_extent / 2, -limit), size + limit)
-        along = start + (end - start) * p
-        wobble = 0.015 * size * n[2] * bump(p)
-        if label in (C.SWIPE_LEFT, C.SWIPE_RIGHT):
-            x = along
-            y = draw.rest[1] + draw.swipe_bow * bump(p) + draw.swipe_slant * (p - 0.5) + wobble
-        else:
-            y = along
-            x = draw.rest[0] + draw.swipe_bow * bump(p) + draw.swipe_slant * (p - 0.5) + wobble
-        angle = angle + 0.1 * sign * bump(p)  # the hand leads a little
+        fields.update(_swipe_fields(label, draw, p, size, hand_px, fields["angle"]))
     elif label in C.CIRCLES:
-        sign = 1.0 if label == C.CIRCLE_CW else -1.0  # y points down: +theta is clockwise
-        a = draw.circle_radius
-        b = a * draw.circle_aspect
-        cx = min(max(draw.rest[0], a + 0.03 * size), size - a - 0.03 * size)
-        cy = min(max(draw.rest[1], a + 0.03 * size), size - a - 0.03 * size)
-        theta = draw.circle_start + sign * 2 * math.pi * draw.circle_turns * p
-        ct, st = cos(theta), sin(theta)
-        cr, sr = math.cos(draw.circle_rotation), math.sin(draw.circle_rotation)
-        scale = 1 + 0.05 * n[3]
-        x = cx + scale * (a * ct * cr - b * st * sr)
-        y = cy + scale * (a * ct * sr + b * st * cr)
+        fields.update(_circle_fields(label, draw, p, size))
     elif label in C.DEPTH_ONLY:
-        travel = -draw.depth_delta if label == C.PUSH else draw.depth_delta
-        z = draw.z_mid - travel / 2 + travel * p
+        fields.update(_depth_fields(label, draw, p))
     elif label in (C.OPEN_HAND, C.CLOSE_HAND):
-        lo, hi = (draw.fist, draw.open) if label == C.OPEN_HAND else (draw.open, draw.fist)
-        openness = lo + (hi - lo) * p
-        spread = draw.spread * (0.3 + 0.7 * openness)
+        fields.update(_hand_shape_fields(label, draw, p))
     elif label in C.RGB_ONLY:
-        lo, hi = (0.0, 1.0) if label == C.FLIP_TO_BACK else (1.0, 0.0)
-        flip = lo + (hi - lo) * p
-        openness = draw.flip_openness * ones
-    fields = {
-        "x": x,
-        "y": y,
-        "angle": np.clip(angle, -MAX_ANGLE, MAX_ANGLE),
-        "z": z,
-        "openness": openness,
-        "curl": draw.curl * ones,
-        "spread": spread,
-        "flip": flip,
-        "tilt": np.clip(tilt, -MAX_TILT, MAX_TILT),
-    }
+        fields.update(_flip_fields(label, draw, p))
+    fields["angle"] = np.clip(fields["angle"], -MAX_ANGLE, MAX_ANGLE)
+    fields["tilt"] = np.clip(fields["tilt"], -MAX_TILT, MAX_TILT)
     out: Fields = {f: np.asarray(fields[f], dtype=np.float64) for f in POSE_FIELDS}
-    out["present"] = np.ones(d, dtype=bool)
+    out["present"] = np.ones(draw.frames, dtype=bool)
     return out

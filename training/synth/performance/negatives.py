@@ -124,6 +124,151 @@ def _excursion(
     return concat([hold(rest, t0), out, hold(target, pause), back, hold(rest, frames - t0 - 2 * leg - pause)])
 
 
+def _direction(draw: NegativeDraw) -> tuple[float, float]:
+    """(dx, dy): the unit vector of the stretch's direction on screen."""
+    return math.cos(draw.direction), math.sin(draw.direction)
+
+
+def _shift_fields(draw: NegativeDraw, rest: Pose, frames: int, size: int) -> Fields:
+    """The hand glides a short way (half a reach, slowly) and stays there."""
+    dx, dy = _direction(draw)
+    dist = min(draw.distance / 2, MAX_SPEED * frames * 0.6) * size
+    target = {
+        **rest,
+        "x": rest["x"] + dist * dx,
+        "y": rest["y"] + dist * dy,
+        "z": rest["z"] + draw.dz / 2,
+        "angle": min(max(rest["angle"] + 0.3 * dx, -0.5), 0.5),
+        "openness": rest["openness"] - draw.grab / 2,
+    }
+    t0 = int(draw.start * frames * 0.3)
+    leg = max(1, int(frames * 0.6))
+    return concat([hold(rest, t0), glide(rest, target, leg), hold(target, frames - t0 - leg)])
+
+
+def _reach_fields(draw: NegativeDraw, rest: Pose, frames: int, size: int) -> Fields:
+    """The hand reaches out slowly along a bowed path, grabs a little and comes back."""
+    dx, dy = _direction(draw)
+    t0, leg, pause = _timing(draw, frames, int(draw.leg * frames))
+    dist = min(draw.distance, MAX_SPEED * leg) * size
+    target = {
+        **rest,
+        "x": rest["x"] + dist * dx,
+        "y": rest["y"] + dist * dy,
+        "z": rest["z"] + draw.dz,
+        "openness": rest["openness"] - draw.grab,
+    }
+    bow = (-dy * draw.bow * size, dx * draw.bow * size)
+    return _excursion(rest, target, bow, frames, t0, leg, pause)
+
+
+def _glasses_fields(draw: NegativeDraw, rest: Pose, frames: int, size: int) -> Fields:
+    """The hand rises towards the middle of the face, half closed, and comes back."""
+    t0, leg, pause = _timing(draw, frames, int(draw.leg * frames))
+    rise = max(rest["y"] - draw.glasses_y * size, 0.0)
+    rise = min(rise, MAX_SPEED * 1.25 * leg * size)
+    target = {
+        **rest,
+        "x": rest["x"] + (0.5 * size - rest["x"]) * 0.3,
+        "y": rest["y"] - rise,
+        "openness": max(rest["openness"] - 0.2, 0.3),
+        "curl": max(rest["curl"], draw.curl),
+        "angle": min(max(rest["angle"] - 0.25, -0.5), 0.5),
+    }
+    return _excursion(rest, target, (draw.bow * size, 0.0), frames, t0, leg, pause)
+
+
+def _curl_fields(draw: NegativeDraw, rest: Pose, frames: int) -> Fields:
+    """The hand curls part way closed where it rests and uncurls."""
+    t0, leg, pause = _timing(draw, frames, int(draw.leg * frames * 0.7))
+    target = {
+        **rest,
+        "openness": max(rest["openness"] - draw.curl_depth, 0.0),
+        "curl": max(rest["curl"], draw.curl),
+    }
+    return _excursion(rest, target, (0.0, 0.0), frames, t0, leg, pause)
+
+
+def _scratch_fields(draw: NegativeDraw, rest: Pose, frames: int, size: int, hand_px: float) -> Fields:
+    """The hand moves to a scratching place, scratches back and forth, and comes back."""
+    dx, dy = _direction(draw)
+    place = {
+        **rest,
+        "x": rest["x"] + draw.scratch_place[0] * size,
+        "y": max(rest["y"] + draw.scratch_place[1] * size, hand_px),
+        "openness": max(rest["openness"] - 0.25, 0.2),
+        "curl": max(rest["curl"], draw.curl),
+    }
+    t0, leg, pause = _timing(draw, frames, max(3, int(draw.leg * frames * 0.5)))
+    pause = max(pause, min(frames - t0 - 2 * leg, int(2 * draw.scratch_period)))
+    fields = _excursion(rest, place, (0.0, 0.0), frames, t0, leg, pause)
+    k = np.arange(pause, dtype=np.float64)
+    wave = draw.scratch_amp * size * sin(2 * math.pi * k / draw.scratch_period)
+    fields["x"][t0 + leg : t0 + leg + pause] += dx * wave
+    fields["y"][t0 + leg : t0 + leg + pause] += dy * wave
+    return fields
+
+
+def _pass_fields(draw: NegativeDraw, rest: Pose, frames: int, size: int, hand_px: float) -> Fields:
+    """A hand passes along an image border, its palm centre outside the frame throughout."""
+    fields = hold(rest, frames, present=False)
+    n = min(draw.pass_frames, frames)
+    t0 = int(draw.start * (frames - n))
+    lo, hi = -1.5 * hand_px, size + 1.5 * hand_px
+    along = lo + (hi - lo) * progress(n, 0.3, 0.0)
+    if not draw.pass_forward:
+        along = along[::-1]
+    off = draw.outside * hand_px
+    edge = -off if draw.border in (0, 2) else size + off
+    xs, ys = (np.full(n, edge), along) if draw.border < 2 else (along, np.full(n, edge))
+    fields["x"][t0 : t0 + n] = xs
+    fields["y"][t0 : t0 + n] = ys
+    fields["present"][t0 : t0 + n] = True
+    return fields
+
+
+def _border_move(draw: NegativeDraw, frames: int, size: int) -> tuple[str, float, int, int, float]:
+    """(axis, outward sign, first frame, leg, travel px) of a slow move across a border.
+
+    The border is the left, right or bottom one (`draw.border` 0, 1, else).
+    """
+    axis, outward = ("x", -1.0) if draw.border == 0 else ("x", 1.0) if draw.border == 1 else ("y", 1.0)
+    leg = max(2, min(frames, int(draw.leg * frames * 1.5)))
+    t0 = int(draw.start * (frames - leg))
+    travel = min(MAX_REACH * size, MAX_SPEED * leg * size)
+    return axis, outward, t0, leg, travel
+
+
+def _enter_fields(draw: NegativeDraw, rest: Pose, frames: int, size: int) -> Fields:
+    """The hand comes in slowly from past a border to rest near it."""
+    axis, outward, t0, leg, travel = _border_move(draw, frames, size)
+    near = {**rest, axis: draw.inset * size if outward < 0 else size - draw.inset * size}
+    away = {**near, axis: near[axis] + outward * travel}
+    return concat(
+        [
+            hold(away, t0, present=False),
+            hold(away, 1),
+            glide(away, near, leg - 1),
+            hold(near, frames - t0 - leg),
+        ]
+    )
+
+
+def _leave_fields(draw: NegativeDraw, rest: Pose, frames: int, size: int) -> Fields:
+    """The hand goes slowly towards the nearest border and out of view."""
+    axis, outward, t0, leg, travel = _border_move(draw, frames, size)
+    away = {**rest, axis: rest[axis] + outward * travel}
+    return concat([hold(rest, t0 + 1), glide(rest, away, leg - 1), hold(away, frames - t0 - leg, present=False)])
+
+
+def _effective_kind(draw: NegativeDraw, frames: int, returning: bool) -> int:
+    """The kind actually performed: REST for a kind not allowed or too short to stay slow."""
+    kind = draw.kind if not returning or draw.kind in RETURNING else REST
+    if frames < MIN_MOVE_FRAMES and kind != ABSENT:
+        kind = REST  # too short to move slowly
+    return kind
+
+
 def negative_fields(
     draw: NegativeDraw, rest: Pose, frames: int, size: int, hand_px: float, returning: bool = False
 ) -> Fields:
@@ -137,107 +282,23 @@ def negative_fields(
         hand_px: palm width, px.
         returning: use only kinds that end where they start (others become REST).
     """
-    kind = draw.kind if not returning or draw.kind in RETURNING else REST
-    if frames < MIN_MOVE_FRAMES and kind != ABSENT:
-        kind = REST  # too short to move slowly
-    dx, dy = math.cos(draw.direction), math.sin(draw.direction)
+    kind = _effective_kind(draw, frames, returning)
     if kind == ABSENT:
         return hold(rest, frames, present=False)
     if kind == SHIFT:
-        dist = min(draw.distance / 2, MAX_SPEED * frames * 0.6) * size
-        target = {
-            **rest,
-            "x": rest["x"] + dist * dx,
-            "y": rest["y"] + dist * dy,
-            "z": rest["z"] + draw.dz / 2,
-            "angle": min(max(rest["angle"] + 0.3 * dx, -0.5), 0.5),
-            "openness": rest["openness"] - draw.grab / 2,
-        }
-        t0 = int(draw.start * frames * 0.3)
-        leg = max(1, int(frames * 0.6))
-        return concat([hold(rest, t0), glide(rest, target, leg), hold(target, frames - t0 - leg)])
+        return _shift_fields(draw, rest, frames, size)
     if kind == REACH:
-        t0, leg, pause = _timing(draw, frames, int(draw.leg * frames))
-        dist = min(draw.distance, MAX_SPEED * leg) * size
-        target = {
-            **rest,
-            "x": rest["x"] + dist * dx,
-            "y": rest["y"] + dist * dy,
-            "z": rest["z"] + draw.dz,
-            "openness": rest["openness"] - draw.grab,
-        }
-        bow = (-dy * draw.bow * size, dx * draw.bow * size)
-        return _excursion(rest, target, bow, frames, t0, leg, pause)
+        return _reach_fields(draw, rest, frames, size)
     if kind == GLASSES:
-        t0, leg, pause = _timing(draw, frames, int(draw.leg * frames))
-        rise = max(rest["y"] - draw.glasses_y * size, 0.0)
-        rise = min(rise, MAX_SPEED * 1.25 * leg * size)
-        target = {
-            **rest,
-            "x": rest["x"] + (0.5 * size - rest["x"]) * 0.3,
-            "y": rest["y"] - rise,
-            "openness": max(rest["openness"] - 0.2, 0.3),
-            "curl": max(rest["curl"], draw.curl),
-            "angle": min(max(rest["angle"] - 0.25, -0.5), 0.5),
-        }
-        return _excursion(rest, target, (draw.bow * size, 0.0), frames, t0, leg, pause)
+        return _glasses_fields(draw, rest, frames, size)
     if kind == CURL:
-        t0, leg, pause = _timing(draw, frames, int(draw.leg * frames * 0.7))
-        target = {
-            **rest,
-            "openness": max(rest["openness"] - draw.curl_depth, 0.0),
-            "curl": max(rest["curl"], draw.curl),
-        }
-        return _excursion(rest, target, (0.0, 0.0), frames, t0, leg, pause)
+        return _curl_fields(draw, rest, frames)
     if kind == SCRATCH:
-        place = {
-            **rest,
-            "x": rest["x"] + draw.scratch_place[0] * size,
-            "y": max(rest["y"] + draw.scratch_place[1] * size, hand_px),
-            "openness": max(rest["openness"] - 0.25, 0.2),
-            "curl": max(rest["curl"], draw.curl),
-        }
-        t0, leg, pause = _timing(draw, frames, max(3, int(draw.leg * frames * 0.5)))
-        pause = max(pause, min(frames - t0 - 2 * leg, int(2 * draw.scratch_period)))
-        fields = _excursion(rest, place, (0.0, 0.0), frames, t0, leg, pause)
-        k = np.arange(pause, dtype=np.float64)
-        wave = draw.scratch_amp * size * sin(2 * math.pi * k / draw.scratch_period)
-        fields["x"][t0 + leg : t0 + leg + pause] += dx * wave
-        fields["y"][t0 + leg : t0 + leg + pause] += dy * wave
-        return fields
+        return _scratch_fields(draw, rest, frames, size, hand_px)
     if kind == PASS:
-        fields = hold(rest, frames, present=False)
-        n = min(draw.pass_frames, frames)
-        t0 = int(draw.start * (frames - n))
-        lo, hi = -1.5 * hand_px, size + 1.5 * hand_px
-        along = lo + (hi - lo) * progress(n, 0.3, 0.0)
-        if not draw.pass_forward:
-            along = along[::-1]
-        off = draw.outside * hand_px
-        edge = -off if draw.border in (0, 2) else size + off
-        xs, ys = (np.full(n, edge), along) if draw.border < 2 else (along, np.full(n, edge))
-        fields["x"][t0 : t0 + n] = xs
-        fields["y"][t0 : t0 + n] = ys
-        fields["present"][t0 : t0 + n] = True
-        return fields
-    if kind in (ENTER, LEAVE):
-        # comes in slowly from past a border (left, right or bottom) to rest near it, or
-        # goes slowly towards the nearest of them and out of view
-        axis, outward = ("x", -1.0) if draw.border == 0 else ("x", 1.0) if draw.border == 1 else ("y", 1.0)
-        leg = max(2, min(frames, int(draw.leg * frames * 1.5)))
-        t0 = int(draw.start * (frames - leg))
-        travel = min(MAX_REACH * size, MAX_SPEED * leg * size)
-        if kind == ENTER:
-            near = {**rest, axis: draw.inset * size if outward < 0 else size - draw.inset * size}
-            away = {**near, axis: near[axis] + outward * travel}
-            return concat(
-                [
-                    hold(away, t0, present=False),
-                    hold(away, 1),
-                    glide(away, near, leg - 1),
-                    hold(near, frames - t0 - leg),
-                ]
-            )
-        away = {**rest, axis: rest[axis] + outward * travel}
-        return concat([hold(rest, t0 + 1), glide(rest, away, leg - 1), hold(away, frames - t0 - leg, present=False)])
+        return _pass_fields(draw, rest, frames, size, hand_px)
+    if kind == ENTER:
+        return _enter_fields(draw, rest, frames, size)
+    if kind == LEAVE:
+        return _leave_fields(draw, rest, frames, size)
     return hold(rest, frames)

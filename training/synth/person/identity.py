@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -145,23 +146,78 @@ def _ir_of(rgb: np.ndarray) -> float:
     return float(min(1.0, 0.25 + luma / 110.0))
 
 
-def sample_person(rng: np.random.Generator, hand_model: str) -> PersonIdentity:
-    """Draws a gesturer.
+@dataclass(frozen=True)
+class _HandSize:
+    """The first draws of a gesturer: which hand gestures and its size.
 
-    Args:
-        rng: the recording's Generator (a fixed number of draws).
-        hand_model: one of HAND_MODELS.
-
-    Raises:
-        ValueError: for an unknown hand model.
+    Attributes:
+        handed: +1 right, -1 left.
+        palm_w, palm_l: palm width and length, mm; finger_len: middle finger, mm.
+        rel: index, middle, ring, little finger lengths relative to the middle one.
     """
-    if hand_model not in HAND_MODELS:
-        raise ValueError(f"unknown hand model {hand_model!r}, expected one of {HAND_MODELS}")
+
+    handed: int
+    palm_w: float
+    palm_l: float
+    finger_len: float
+    rel: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class _Skin:
+    """Skin tone and colours, float64 [3] RGB 0..255 (before clipping).
+
+    Attributes:
+        tone: skin darkness 0 (light) .. 1 (dark).
+        skin, palm, back, nail: base, palm side, back side and nail colours.
+    """
+
+    tone: float
+    skin: np.ndarray
+    palm: np.ndarray
+    back: np.ndarray
+    nail: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Wardrobe:
+    """Clothes, accessories and hair drawn before the remaining details (colours float64 [3]
+    RGB, unclipped).
+
+    Attributes:
+        sleeve: one of SLEEVES; clothes, sleeve_rgb, sleeve2, cuff: garment colours.
+        ring: finger 0..3 wearing a ring, -1 none; metal: ring and watch metal colour.
+        watch, glove: whether worn; glove_rgb: glove colour.
+        hair_style: one of HAIR_STYLES; hair: hair colour; hair_angle: radians, about 0.
+    """
+
+    sleeve: str
+    clothes: np.ndarray
+    sleeve_rgb: np.ndarray
+    sleeve2: np.ndarray
+    cuff: np.ndarray
+    ring: int
+    metal: np.ndarray
+    watch: bool
+    glove: bool
+    glove_rgb: np.ndarray
+    hair_style: str
+    hair: np.ndarray
+    hair_angle: float
+
+
+def _draw_hand_size(rng: np.random.Generator) -> _HandSize:
+    """Draws the gesturing side and the hand's size (6 draws)."""
     handed = 1 if rng.random() < 0.8 else -1
     palm_w = uniform(rng, (60.0, 95.0))
     palm_l = palm_w * uniform(rng, (1.0, 1.2))
     finger_len = palm_l * uniform(rng, (0.85, 1.0))
     rel = (uniform(rng, (0.88, 0.96)), 1.0, uniform(rng, (0.9, 0.98)), uniform(rng, (0.72, 0.82)))
+    return _HandSize(handed, palm_w, palm_l, finger_len, rel)
+
+
+def _draw_skin(rng: np.random.Generator) -> _Skin:
+    """Draws the skin tone and the skin, palm, back and nail colours."""
     tone = float(rng.random())
     if tone < 0.5:
         skin = np.array(_SKIN_LIGHT) + (np.array(_SKIN_MID) - np.array(_SKIN_LIGHT)) * (tone / 0.5)
@@ -172,6 +228,11 @@ def sample_person(rng: np.random.Generator, hand_model: str) -> PersonIdentity:
     palm = (skin + (255.0 - skin) * uniform(rng, (0.12, 0.25)) * (0.6 + 0.6 * tone)) * pink
     back = skin * uniform(rng, (0.7, 0.82))
     nail = skin + (np.array([245.0, 215.0, 205.0]) - skin) * uniform(rng, (0.35, 0.6))
+    return _Skin(tone, skin, palm, back, nail)
+
+
+def _draw_wardrobe(rng: np.random.Generator) -> _Wardrobe:
+    """Draws the sleeve, the garment colours, ring, watch, gloves and hair."""
     sleeve = SLEEVES[int(rng.choice(3, p=[0.3, 0.25, 0.45]))]
     clothes = _fabric(rng)
     sleeve_rgb = clothes if rng.random() < 0.75 else _fabric(rng)
@@ -185,13 +246,20 @@ def sample_person(rng: np.random.Generator, hand_model: str) -> PersonIdentity:
     hair_style = HAIR_STYLES[int(rng.choice(3, p=[0.1, 0.55, 0.35]))]
     hair = np.array(_HAIR[int(rng.integers(0, len(_HAIR)))]) * rng.uniform(0.85, 1.15, 3)
     hair_angle = uniform(rng, (-0.5, 0.5))
-    return PersonIdentity(
-        hand_model=hand_model,
-        handed=handed,
+    return _Wardrobe(
+        sleeve, clothes, sleeve_rgb, sleeve2, cuff, ring, metal, watch, glove, glove_rgb, hair_style, hair, hair_angle
+    )
+
+
+def _hand_and_arm_fields(rng: np.random.Generator, size: _HandSize) -> dict[str, Any]:
+    """PersonIdentity fields handed .. elbow_r_mm (draws the thumb, finger and arm sizes)."""
+    palm_w, palm_l = size.palm_w, size.palm_l
+    return dict(
+        handed=size.handed,
         palm_width_mm=palm_w,
         palm_length_mm=palm_l,
-        finger_len_mm=finger_len,
-        finger_rel=rel,
+        finger_len_mm=size.finger_len,
+        finger_rel=size.rel,
         thumb_rel=uniform(rng, (0.95, 1.15)),
         finger_width_mm=palm_w * uniform(rng, (0.2, 0.24)),
         palm_thick_mm=palm_w * uniform(rng, (0.3, 0.38)),
@@ -199,42 +267,76 @@ def sample_person(rng: np.random.Generator, hand_model: str) -> PersonIdentity:
         upper_arm_mm=palm_l * uniform(rng, (3.2, 3.7)),
         wrist_r_mm=palm_w * uniform(rng, (0.3, 0.36)),
         elbow_r_mm=palm_w * uniform(rng, (0.42, 0.55)),
-        tone=tone,
-        skin_rgb=_rgb(skin),
-        palm_rgb=_rgb(palm),
-        back_rgb=_rgb(back),
-        nail_rgb=_rgb(nail),
+    )
+
+
+def _skin_fields(rng: np.random.Generator, skin: _Skin, hair_angle: float) -> dict[str, Any]:
+    """PersonIdentity fields tone .. sweep_dir (draws the skin's texture parameters)."""
+    return dict(
+        tone=skin.tone,
+        skin_rgb=_rgb(skin.skin),
+        palm_rgb=_rgb(skin.palm),
+        back_rgb=_rgb(skin.back),
+        nail_rgb=_rgb(skin.nail),
         skin_var=uniform(rng, (0.03, 0.09)),
         skin_freq=(uniform(rng, (-0.03, 0.03)), uniform(rng, (0.01, 0.04)), uniform(rng, (0.0, 1.0))),
         crease=uniform(rng, (0.15, 0.35)),
-        crease_shape=tuple(float(v) for v in rng.uniform(-1.0, 1.0, 6)),  # type: ignore[arg-type]
+        crease_shape=tuple(float(v) for v in rng.uniform(-1.0, 1.0, 6)),
         hair=uniform(rng, (0.08, 0.25)),
         hair_angle=hair_angle + math.pi / 2,
         knuckle=uniform(rng, (0.15, 0.35)),
         sweep_dir=1 if rng.random() < 0.5 else -1,
-        sleeve=sleeve,
-        sleeve_rgb=_rgb(sleeve_rgb),
+    )
+
+
+def _outfit_fields(rng: np.random.Generator, kit: _Wardrobe) -> dict[str, Any]:
+    """PersonIdentity fields sleeve .. hair_rgb (draws patterns, watch colours, body sizes)."""
+    return dict(
+        sleeve=kit.sleeve,
+        sleeve_rgb=_rgb(kit.sleeve_rgb),
         sleeve_pattern=PATTERNS[int(rng.choice(3, p=[0.6, 0.25, 0.15]))],
-        sleeve_rgb2=_rgb(sleeve2),
+        sleeve_rgb2=_rgb(kit.sleeve2),
         sleeve_period_mm=uniform(rng, (8.0, 30.0)),
         sleeve_end=uniform(rng, (0.03, 0.4)),
-        cuff_rgb=_rgb(cuff),
-        sleeve_ir=_ir_of(sleeve_rgb),
-        ring=ring,
-        ring_rgb=_rgb(metal),
-        watch=watch,
+        cuff_rgb=_rgb(kit.cuff),
+        sleeve_ir=_ir_of(kit.sleeve_rgb),
+        ring=kit.ring,
+        ring_rgb=_rgb(kit.metal),
+        watch=kit.watch,
         watch_rgb=_rgb(_fabric(rng) * 0.6),
-        watch_face_rgb=_rgb(metal * uniform(rng, (0.3, 1.0))),
-        glove=glove,
-        glove_rgb=_rgb(glove_rgb),
-        glove_ir=_ir_of(glove_rgb),
-        clothes_rgb=_rgb(clothes),
-        clothes_rgb2=_rgb(sleeve2),
+        watch_face_rgb=_rgb(kit.metal * uniform(rng, (0.3, 1.0))),
+        glove=kit.glove,
+        glove_rgb=_rgb(kit.glove_rgb),
+        glove_ir=_ir_of(kit.glove_rgb),
+        clothes_rgb=_rgb(kit.clothes),
+        clothes_rgb2=_rgb(kit.sleeve2),
         clothes_pattern=PATTERNS[int(rng.choice(3, p=[0.55, 0.3, 0.15]))],
         clothes_period_mm=uniform(rng, (10.0, 45.0)),
         shoulder_mm=uniform(rng, (340.0, 500.0)),
         torso_mm=uniform(rng, (420.0, 560.0)),
         head_mm=uniform(rng, (135.0, 165.0)),
-        hair_style=hair_style,
-        hair_rgb=_rgb(hair),
+        hair_style=kit.hair_style,
+        hair_rgb=_rgb(kit.hair),
     )
+
+
+def sample_person(rng: np.random.Generator, hand_model: str) -> PersonIdentity:
+    """Draws a gesturer.
+
+    Args:
+        rng: the recording's Generator (a fixed number of draws).
+        hand_model: one of HAND_MODELS.
+
+    Raises:
+        ValueError: for an unknown hand model.
+    """
+    if hand_model not in HAND_MODELS:
+        raise ValueError(f"unknown hand model {hand_model!r}, expected one of {HAND_MODELS}")
+    # The draws' order is fixed: these calls run in sequence, each draws in field order.
+    size = _draw_hand_size(rng)
+    skin = _draw_skin(rng)
+    kit = _draw_wardrobe(rng)
+    hand_and_arm = _hand_and_arm_fields(rng, size)
+    skin_fields = _skin_fields(rng, skin, kit.hair_angle)
+    outfit = _outfit_fields(rng, kit)
+    return PersonIdentity(hand_model=hand_model, **hand_and_arm, **skin_fields, **outfit)

@@ -74,6 +74,111 @@ class Placement:
     idle_entry: str
 
 
+@dataclass(frozen=True)
+class _Draws:
+    """The 16 uniform 0..1 draws a placement always makes, whichever the entry."""
+
+    values: np.ndarray
+
+    def lerp(self, k: int, lo: float, hi: float) -> float:
+        """Draw k mapped linearly onto [lo, hi]."""
+        return lo + (hi - lo) * float(self.values[k])
+
+
+@dataclass(frozen=True)
+class _Body:
+    """The body's image geometry ('body' entry; all zero otherwise).
+
+    Attributes:
+        s: image scale of the body, px per mm.
+        x, y: centre of the shoulder line, px.
+        elbow_dx, elbow_dy: the elbow's offset from the shoulder, px.
+        elbow_depth_mm: the elbow's depth with the palm at the nominal depth.
+    """
+
+    s: float = 0.0
+    x: float = 0.0
+    y: float = 0.0
+    elbow_dx: float = 0.0
+    elbow_dy: float = 0.0
+    elbow_depth_mm: float = 0.0
+
+
+@dataclass(frozen=True)
+class _IdleSpot:
+    """Where the idle hand rests: palm centre x, y (px), in-plane angle (rad), palm depth
+    (mm) and the entry its arm comes from."""
+
+    x: float
+    y: float
+    angle: float
+    depth_mm: float
+    entry: str
+
+
+def _check_entry(arm_entry: str, body_depth_mm: float | None) -> None:
+    """Raises ValueError for an unknown entry or a body depth that does not match it."""
+    if arm_entry not in ARM_ENTRIES:
+        raise ValueError(f"unknown arm entry {arm_entry!r}, expected one of {ARM_ENTRIES}")
+    if (arm_entry == "body") != (body_depth_mm is not None):
+        raise ValueError("body_depth_mm must be given exactly when arm_entry is 'body'")
+
+
+def _body_geometry(draws: _Draws, person: PersonIdentity, camera: Camera, depth: float, body_depth_mm: float) -> _Body:
+    """The body's scale, shoulder line and elbow for a torso at `body_depth_mm` (draws 1..5)."""
+    n, h = camera.size, person.handed
+    body_s = camera.focal_px / body_depth_mm
+    # The gesturing shoulder is on the image side of the hand (a right hand: image left).
+    return _Body(
+        s=body_s,
+        x=n * (0.5 + h * draws.lerp(1, -0.05, 0.3)),
+        y=n * draws.lerp(2, 0.45, 0.85),
+        elbow_dx=-h * draws.lerp(3, 0.0, 0.35) * person.upper_arm_mm * body_s,
+        elbow_dy=draws.lerp(4, 0.55, 0.85) * person.upper_arm_mm * body_s,
+        elbow_depth_mm=body_depth_mm - draws.lerp(5, 0.25, 0.6) * (body_depth_mm - depth),
+    )
+
+
+def _idle_facing(draws: _Draws, person: PersonIdentity, body: _Body, body_depth_mm: float) -> _IdleSpot:
+    """The idle hand hanging from the other shoulder of a facing body (draws 10..13)."""
+    h, body_s = person.handed, body.s
+    shoulder_x = body.x + h * 0.42 * person.shoulder_mm * body_s
+    return _IdleSpot(
+        x=shoulder_x + h * draws.lerp(10, -0.6, 0.2) * person.upper_arm_mm * body_s,
+        y=body.y + draws.lerp(11, 0.9, 1.5) * person.upper_arm_mm * body_s,
+        angle=np.pi + h * draws.lerp(12, -0.3, 0.9),
+        depth_mm=body_depth_mm - draws.lerp(13, 60.0, 160.0),
+        entry="body",
+    )
+
+
+def _idle_border(draws: _Draws, person: PersonIdentity, arm_entry: str, n: int, depth: float) -> _IdleSpot:
+    """The idle hand near an image border, its arm entering there (draws 10..14)."""
+    h = person.handed
+    other = {"bottom": "bottom", "left": "bottom", "right": "bottom"}[arm_entry]
+    if draws.values[14] < 0.5:
+        other = {"bottom": "right" if h > 0 else "left", "left": "left", "right": "right"}[arm_entry]
+    along = n * (0.5 - h * draws.lerp(10, 0.2, 0.45))
+    inward = n * draws.lerp(11, 0.0, 0.25)
+    if other == "bottom":
+        idle_x, idle_y, base = along, n - inward, 0.0
+    elif other == "left":
+        idle_x, idle_y, base = inward, along, np.pi / 2
+    else:
+        idle_x, idle_y, base = n - inward, along, -np.pi / 2
+    return _IdleSpot(idle_x, idle_y, base + draws.lerp(12, -0.5, 0.5), depth + draws.lerp(13, -40.0, 150.0), other)
+
+
+def _body_and_idle(
+    draws: _Draws, person: PersonIdentity, camera: Camera, arm_entry: str, depth: float, body_depth_mm: float | None
+) -> tuple[_Body, _IdleSpot]:
+    """The body's geometry (all zero without a body) and where the idle hand rests."""
+    if body_depth_mm is not None:
+        body = _body_geometry(draws, person, camera, depth, body_depth_mm)
+        return body, _idle_facing(draws, person, body, body_depth_mm)
+    return _Body(), _idle_border(draws, person, arm_entry, camera.size, depth)
+
+
 def sample_placement(
     rng: np.random.Generator,
     person: PersonIdentity,
@@ -98,85 +203,38 @@ def sample_placement(
     Raises:
         ValueError: for an unknown entry or a body depth that does not match it.
     """
-    if arm_entry not in ARM_ENTRIES:
-        raise ValueError(f"unknown arm entry {arm_entry!r}, expected one of {ARM_ENTRIES}")
-    if (arm_entry == "body") != (body_depth_mm is not None):
-        raise ValueError("body_depth_mm must be given exactly when arm_entry is 'body'")
-    n = camera.size
-    f = camera.focal_px
-    h = person.handed
+    _check_entry(arm_entry, body_depth_mm)
     depth = uniform(rng, hand_depth_mm)
-    s = f / depth
-    draws = rng.uniform(0.0, 1.0, 16)  # always 16 draws, whichever entry
-
-    def lerp(k: int, lo: float, hi: float) -> float:
-        return lo + (hi - lo) * float(draws[k])
-
-    body_s = 0.0
-    body_x = body_y = elbow_dx = elbow_dy = elbow_depth = 0.0
-    entry_pos = lerp(0, 0.2, 0.8) * n
-    if body_depth_mm is not None:
-        body_s = f / body_depth_mm
-        # The gesturing shoulder is on the image side of the hand (a right hand: image left).
-        body_x = n * (0.5 + h * lerp(1, -0.05, 0.3))
-        body_y = n * lerp(2, 0.45, 0.85)
-        elbow_dx = -h * lerp(3, 0.0, 0.35) * person.upper_arm_mm * body_s
-        elbow_dy = lerp(4, 0.55, 0.85) * person.upper_arm_mm * body_s
-        elbow_depth = body_depth_mm - lerp(5, 0.25, 0.6) * (body_depth_mm - depth)
-    idle = bool(draws[6] < 0.25)
-    idle_flip = lerp(7, 0.4, 1.0)
-    idle_open = lerp(8, 0.3, 0.8)
-    idle_curl = lerp(9, 0.3, 1.0)
-    if arm_entry == "body":
-        assert body_depth_mm is not None
-        shoulder_x = body_x + h * 0.42 * person.shoulder_mm * body_s
-        idle_x = shoulder_x + h * lerp(10, -0.6, 0.2) * person.upper_arm_mm * body_s
-        idle_y = body_y + lerp(11, 0.9, 1.5) * person.upper_arm_mm * body_s
-        idle_angle = np.pi + h * lerp(12, -0.3, 0.9)
-        idle_depth = body_depth_mm - lerp(13, 60.0, 160.0)
-        idle_entry = "body"
-    else:
-        other = {"bottom": "bottom", "left": "bottom", "right": "bottom"}[arm_entry]
-        if draws[14] < 0.5:
-            other = {"bottom": "right" if h > 0 else "left", "left": "left", "right": "right"}[arm_entry]
-        idle_entry = other
-        along = n * (0.5 - h * lerp(10, 0.2, 0.45))
-        inward = n * lerp(11, 0.0, 0.25)
-        if other == "bottom":
-            idle_x, idle_y, base = along, n - inward, 0.0
-        elif other == "left":
-            idle_x, idle_y, base = inward, along, np.pi / 2
-        else:
-            idle_x, idle_y, base = n - inward, along, -np.pi / 2
-        idle_angle = base + lerp(12, -0.5, 0.5)
-        idle_depth = depth + lerp(13, -40.0, 150.0)
+    draws = _Draws(rng.uniform(0.0, 1.0, 16))  # always 16 draws, whichever entry
+    body, idle = _body_and_idle(draws, person, camera, arm_entry, depth, body_depth_mm)
+    s = camera.focal_px / depth
     return Placement(
         arm_entry=arm_entry,
         hand_depth_mm=depth,
         hand_px=person.palm_width_mm * s,
         px_per_mm=s,
         body_depth_mm=body_depth_mm,
-        body_px_per_mm=body_s,
-        body_x=body_x,
-        body_y=body_y,
-        elbow_dx=elbow_dx,
-        elbow_dy=elbow_dy,
-        elbow_follow=lerp(15, 0.15, 0.4),
-        elbow_depth_mm=elbow_depth,
-        entry_pos=entry_pos,
-        entry_follow=lerp(1, 0.3, 0.7),
-        arm_rise_mm=lerp(5, 0.0, 150.0),
-        sway_px=uniform(rng, (0.005, 0.02)) * person.shoulder_mm * body_s,
+        body_px_per_mm=body.s,
+        body_x=body.x,
+        body_y=body.y,
+        elbow_dx=body.elbow_dx,
+        elbow_dy=body.elbow_dy,
+        elbow_follow=draws.lerp(15, 0.15, 0.4),
+        elbow_depth_mm=body.elbow_depth_mm,
+        entry_pos=draws.lerp(0, 0.2, 0.8) * camera.size,
+        entry_follow=draws.lerp(1, 0.3, 0.7),
+        arm_rise_mm=draws.lerp(5, 0.0, 150.0),
+        sway_px=uniform(rng, (0.005, 0.02)) * person.shoulder_mm * body.s,
         sway_period=uniform(rng, (60.0, 200.0)),
         sway_phase=uniform(rng, (0.0, 2 * np.pi)),
-        idle=idle,
-        idle_x=float(idle_x),
-        idle_y=float(idle_y),
-        idle_angle=float(idle_angle),
-        idle_depth_mm=float(idle_depth),
-        idle_px_per_mm=f / float(idle_depth),
-        idle_openness=idle_open,
-        idle_curl=idle_curl,
-        idle_flip=idle_flip,
-        idle_entry=idle_entry,
+        idle=bool(draws.values[6] < 0.25),
+        idle_x=float(idle.x),
+        idle_y=float(idle.y),
+        idle_angle=float(idle.angle),
+        idle_depth_mm=float(idle.depth_mm),
+        idle_px_per_mm=camera.focal_px / float(idle.depth_mm),
+        idle_openness=draws.lerp(8, 0.3, 0.8),
+        idle_curl=draws.lerp(9, 0.3, 1.0),
+        idle_flip=draws.lerp(7, 0.4, 1.0),
+        idle_entry=idle.entry,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -168,6 +169,123 @@ def capsule(
     canvas.merge(sl, alpha, depth, (px * inv, py * inv, -h), part, t, q, w)
 
 
+def _capsules_box(
+    canvas: Canvas, p0: np.ndarray, p1: np.ndarray, r0: np.ndarray, r1: np.ndarray
+) -> tuple[slice, slice] | None:
+    """Pixel slices of the box holding all P capsules (clipped to the frame), None if empty.
+
+    Args:
+        p0, p1: float64 [P, 3] axis ends; r0, r1: float64 [P] radii, px.
+    """
+    rm = np.maximum(r0, r1) + 1.0
+    lo_x = np.minimum(p0[:, 0], p1[:, 0]) - rm
+    hi_x = np.maximum(p0[:, 0], p1[:, 0]) + rm
+    lo_y = np.minimum(p0[:, 1], p1[:, 1]) - rm
+    hi_y = np.maximum(p0[:, 1], p1[:, 1]) + rm
+    return canvas.clip(float(lo_x.min()), float(hi_x.max()), float(lo_y.min()), float(hi_y.max()))
+
+
+def _column(values: np.ndarray | float, count: int) -> np.ndarray:
+    """A per-capsule value (float [P] or a scalar) as float32 [P, 1, 1], to broadcast over a box."""
+    return np.broadcast_to(np.asarray(values, dtype=np.float64), (count,)).astype(np.float32)[:, None, None]
+
+
+@dataclass(frozen=True)
+class _CapsuleStack:
+    """Every capsule's surface over the common box, float32 [P, h, w] each.
+
+    Attributes:
+        alpha: coverage 0..1; depth: front surface depth, mm.
+        nx, ny, h: the normal's x, y and minus its z (h = -nz).
+        t: position along the axis 0..1; q: distance from the axis relative to the radius.
+        shift: `Canvas.shift` weight; key: sorting key (FAR_MM where uncovered).
+    """
+
+    alpha: np.ndarray
+    depth: np.ndarray
+    nx: np.ndarray
+    ny: np.ndarray
+    h: np.ndarray
+    t: np.ndarray
+    q: np.ndarray
+    shift: np.ndarray
+    key: np.ndarray
+
+
+def _axis_offsets(
+    size: int, sl: tuple[slice, slice], p0: np.ndarray, p1: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each pixel's position t 0..1 along each capsule's axis and its offset (px, py) from the
+    axis, px; float32 [P, h, w] each. p0, p1: float64 [P, 3] axis ends."""
+    f = np.float32
+    npp = len(p0)
+    gx, gy = pixel_grid(size)
+    ex64, ey64 = p1[:, 0] - p0[:, 0], p1[:, 1] - p0[:, 1]
+    l2 = ex64 * ex64 + ey64 * ey64
+    safe = np.where(l2 > 1e-9, l2, 1.0)
+    kx = _column(np.where(l2 > 1e-9, ex64 / safe, 0.0), npp)
+    ky = _column(np.where(l2 > 1e-9, ey64 / safe, 0.0), npp)
+    ex, ey = _column(ex64, npp), _column(ey64, npp)
+    dx = gx[sl][None] - _column(p0[:, 0], npp)  # [P, h, w]
+    dy = gy[sl][None] - _column(p0[:, 1], npp)
+    t = np.clip(dx * kx + dy * ky, f(0), f(1))
+    return t, dx - t * ex, dy - t * ey
+
+
+def _capsule_stack(
+    canvas: Canvas,
+    sl: tuple[slice, slice],
+    ends: tuple[np.ndarray, np.ndarray],
+    radii: tuple[np.ndarray, np.ndarray],
+    mm_per_px: float,
+    relief: np.ndarray | float,
+    shifts: tuple[np.ndarray | float, np.ndarray | float],
+) -> _CapsuleStack:
+    """Rasterises P capsules separately over the box `sl` (see `capsules` for the arguments;
+    `ends` = (p0, p1), `radii` = (r0, r1) clamped to >= 1e-3, `shifts` = (shift0, shift1))."""
+    f = np.float32
+    p0, p1 = ends
+    r0, r1 = radii
+    npp = len(p0)
+    t, px, py = _axis_offsets(canvas.size, sl, p0, p1)
+    d = np.sqrt(px * px + py * py)
+    ra = _column(r0, npp)
+    r = ra + t * (_column(r1, npp) - ra)
+    alpha = np.clip(f(0.5) + r - d, f(0), f(1)) * np.minimum(f(2) * _column(np.maximum(r0, r1), npp), f(1))
+    q = np.minimum(d / r, f(1))
+    h = np.sqrt(f(1) - q * q)
+    inv = q / np.maximum(d, f(1e-6))
+    za = _column(p0[:, 2], npp)
+    depth = za + t * (_column(p1[:, 2], npp) - za) - r * h * (_column(relief, npp) * f(mm_per_px))
+    sa = _column(shifts[0], npp)
+    shift = sa + t * (_column(shifts[1], npp) - sa)
+    key = depth + np.where(alpha < 0.5, _FRINGE, f(0))
+    key = np.where(alpha > 0, key, FAR_MM)
+    return _CapsuleStack(alpha, depth, px * inv, py * inv, h, t, q, shift, key)
+
+
+def _merge_front(canvas: Canvas, sl: tuple[slice, slice], stack: _CapsuleStack, parts: np.ndarray) -> None:
+    """Merges the nearest capsule of the stack at each pixel (the first of equals) into `canvas`."""
+    best = np.argmin(stack.key, axis=0)[None]  # [1, h, w], the first of equals
+
+    def pick(a: np.ndarray) -> np.ndarray:
+        return np.take_along_axis(a, best, axis=0)[0]
+
+    win_part = np.asarray(parts, dtype=np.int16)[best[0]]
+    canvas.merge(
+        sl,
+        stack.alpha.max(axis=0),
+        pick(stack.depth),
+        (pick(stack.nx), pick(stack.ny), -pick(stack.h)),
+        win_part,
+        pick(stack.t),
+        pick(stack.q),
+        pick(stack.shift),
+        key=pick(stack.key),
+        cover=pick(stack.alpha),
+    )
+
+
 def capsules(
     canvas: Canvas,
     p0: np.ndarray,
@@ -195,63 +313,11 @@ def capsules(
     p1 = np.asarray(p1, dtype=np.float64)
     r0 = np.maximum(np.asarray(r0, dtype=np.float64), 1e-3)
     r1 = np.maximum(np.asarray(r1, dtype=np.float64), 1e-3)
-    rm = np.maximum(r0, r1) + 1.0
-    lo_x = np.minimum(p0[:, 0], p1[:, 0]) - rm
-    hi_x = np.maximum(p0[:, 0], p1[:, 0]) + rm
-    lo_y = np.minimum(p0[:, 1], p1[:, 1]) - rm
-    hi_y = np.maximum(p0[:, 1], p1[:, 1]) + rm
-    sl = canvas.clip(float(lo_x.min()), float(hi_x.max()), float(lo_y.min()), float(hi_y.max()))
+    sl = _capsules_box(canvas, p0, p1, r0, r1)
     if sl is None:
         return
-    f = np.float32
-    npp = len(p0)
-
-    def col(values: np.ndarray | float) -> np.ndarray:
-        return np.broadcast_to(np.asarray(values, dtype=np.float64), (npp,)).astype(np.float32)[:, None, None]
-
-    gx, gy = pixel_grid(canvas.size)
-    ex64, ey64 = p1[:, 0] - p0[:, 0], p1[:, 1] - p0[:, 1]
-    l2 = ex64 * ex64 + ey64 * ey64
-    safe = np.where(l2 > 1e-9, l2, 1.0)
-    kx = col(np.where(l2 > 1e-9, ex64 / safe, 0.0))
-    ky = col(np.where(l2 > 1e-9, ey64 / safe, 0.0))
-    ex, ey = col(ex64), col(ey64)
-    dx = gx[sl][None] - col(p0[:, 0])  # [P, h, w]
-    dy = gy[sl][None] - col(p0[:, 1])
-    t = np.clip(dx * kx + dy * ky, f(0), f(1))
-    px = dx - t * ex
-    py = dy - t * ey
-    d = np.sqrt(px * px + py * py)
-    ra = col(r0)
-    r = ra + t * (col(r1) - ra)
-    alpha = np.clip(f(0.5) + r - d, f(0), f(1)) * np.minimum(f(2) * col(np.maximum(r0, r1)), f(1))
-    q = np.minimum(d / r, f(1))
-    h = np.sqrt(f(1) - q * q)
-    inv = q / np.maximum(d, f(1e-6))
-    za = col(p0[:, 2])
-    depth = za + t * (col(p1[:, 2]) - za) - r * h * (col(relief) * f(mm_per_px))
-    sa = col(shift0)
-    shift = sa + t * (col(shift1) - sa)
-    key = depth + np.where(alpha < 0.5, _FRINGE, f(0))
-    key = np.where(alpha > 0, key, FAR_MM)
-    best = np.argmin(key, axis=0)[None]  # [1, h, w], the first of equals
-
-    def pick(a: np.ndarray) -> np.ndarray:
-        return np.take_along_axis(a, best, axis=0)[0]
-
-    win_part = np.asarray(parts, dtype=np.int16)[best[0]]
-    canvas.merge(
-        sl,
-        alpha.max(axis=0),
-        pick(depth),
-        (pick(px * inv), pick(py * inv), -pick(h)),
-        win_part,
-        pick(t),
-        pick(q),
-        pick(shift),
-        key=pick(key),
-        cover=pick(alpha),
-    )
+    stack = _capsule_stack(canvas, sl, (p0, p1), (r0, r1), mm_per_px, relief, (shift0, shift1))
+    _merge_front(canvas, sl, stack, parts)
 
 
 def matmul3(a: list[list[float]], b: list[list[float]]) -> list[list[float]]:

@@ -126,6 +126,39 @@ def _frozen(layers: list[Layer]) -> list[Layer]:
     return layers
 
 
+def _quantised_sway(placement: Placement, t: int) -> tuple[float, float]:
+    """The body's sway offset at frame t, px, rounded to 1 / _SWAY_STEPS px (so that the
+    static parts can be cached between frames)."""
+    dx, dy = sway(placement.sway_px, placement.sway_period, placement.sway_phase, t)
+    return round(dx * _SWAY_STEPS) / _SWAY_STEPS, round(dy * _SWAY_STEPS) / _SWAY_STEPS
+
+
+def _shoulders(person: PersonIdentity, placement: Placement, dx: float, dy: float) -> dict[int, Point]:
+    """The facing body's shoulders (x px, y px, depth mm) keyed by the hand's side (+1 the
+    right hand's, on the image left), at sway offset dx, dy px."""
+    assert placement.body_depth_mm is not None
+    bs = placement.body_px_per_mm
+    bx, by, bd = placement.body_x + dx, placement.body_y + dy, placement.body_depth_mm
+    half = 0.42 * person.shoulder_mm * bs
+    return {1: (bx - half, by + 30 * bs, bd + 35.0), -1: (bx + half, by + 30 * bs, bd + 35.0)}
+
+
+def _hanging(person: PersonIdentity, placement: Placement, pose: HandPose) -> tuple[bool, bool]:
+    """Whether the body's right and left arms hang down (neither gesturing nor idle in view)."""
+    h = person.handed
+    return (
+        not (pose.present and h == 1) and not (placement.idle and h == -1),
+        not (pose.present and h == -1) and not (placement.idle and h == 1),
+    )
+
+
+def _pose_shape(pose: HandPose, handed: int, px_per_mm: float) -> HandShape:
+    """The gesturing hand's shape from its pose (image scale px_per_mm)."""
+    return HandShape(
+        pose.x, pose.y, pose.angle, pose.z, pose.openness, pose.curl, pose.spread, pose.tilt, handed, px_per_mm
+    )
+
+
 def render_person(
     person: PersonIdentity, placement: Placement, pose: HandPose, t: int, camera: Camera, light: Light
 ) -> tuple[list[Layer], np.ndarray]:
@@ -156,44 +189,20 @@ def render_person(
     h = person.handed
     layers: list[Layer] = []
     mask = np.zeros((n, n), dtype=bool)
-    dx, dy = sway(placement.sway_px, placement.sway_period, placement.sway_phase, t)
-    # The sway is quantised so that the static parts can be cached between frames.
-    dx, dy = round(dx * _SWAY_STEPS) / _SWAY_STEPS, round(dy * _SWAY_STEPS) / _SWAY_STEPS
+    dx, dy = _quantised_sway(placement, t)
     facing = placement.arm_entry == "body"
     shoulders: dict[int, Point] = {}
     if facing:
-        assert placement.body_depth_mm is not None
-        bs = placement.body_px_per_mm
-        bx, by, bd = placement.body_x + dx, placement.body_y + dy, placement.body_depth_mm
-        half = 0.42 * person.shoulder_mm * bs
-        shoulders = {1: (bx - half, by + 30 * bs, bd + 35.0), -1: (bx + half, by + 30 * bs, bd + 35.0)}
-        hanging = (
-            not (pose.present and h == 1) and not (placement.idle and h == -1),
-            not (pose.present and h == -1) and not (placement.idle and h == 1),
-        )
-        layers.append(_body_layer(person, placement, dx, dy, hanging, light, n))
+        shoulders = _shoulders(person, placement, dx, dy)
+        layers.append(_body_layer(person, placement, dx, dy, _hanging(person, placement, pose), light, n))
     if placement.idle:
-        layers.extend(
-            _idle_layers(
-                person, placement, dx if facing else 0.0, dy if facing else 0.0, light, n, f, shoulders.get(-h)
-            )
-        )
+        idle_dx, idle_dy = (dx, dy) if facing else (0.0, 0.0)
+        layers.extend(_idle_layers(person, placement, idle_dx, idle_dy, light, n, f, shoulders.get(-h)))
     if pose.present:
-        shape = HandShape(
-            pose.x, pose.y, pose.angle, pose.z, pose.openness, pose.curl, pose.spread, pose.tilt, h, placement.px_per_mm
-        )
+        shape = _pose_shape(pose, h, placement.px_per_mm)
+        entry, nominal_mm = placement.arm_entry, placement.hand_depth_mm
         arm_layers, mask = _hand_and_arm(
-            person,
-            placement,
-            shape,
-            pose.flip,
-            light,
-            n,
-            f,
-            shoulders.get(h),
-            placement.arm_entry,
-            placement.hand_depth_mm,
-            watch=person.watch,
+            person, placement, shape, pose.flip, light, n, f, shoulders.get(h), entry, nominal_mm, watch=person.watch
         )
         layers.extend(arm_layers)
     return layers, mask

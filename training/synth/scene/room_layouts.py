@@ -42,23 +42,21 @@ def _room_materials(wb: fu.WorldBuilder, rng: np.random.Generator, family: str) 
     return wall, wall2, floor, ceil
 
 
-def room(
-    rng: np.random.Generator, family: str, back_z: float, min_clear_z: float, desk: bool = False
-) -> tuple[World, float]:
-    """A furnished room around the camera at x = 0, z = 0.
+def _room_shell(
+    wb: fu.WorldBuilder, rng: np.random.Generator, family: str, back_z: float
+) -> tuple[float, float, float, float]:
+    """Draws the room's materials and extent and adds the room box (seen from inside).
 
     Args:
+        wb: the world being built.
         rng: the recording's scene Generator.
         family: 'home', 'office' or 'plain'.
         back_z: world z of the back wall, mm.
-        min_clear_z: nothing but the walls stands nearer than this z in the middle of the
-            view (where the gesturer stands), mm.
-        desk: put a desk or table just in front of the camera (head-worn views).
 
     Returns:
-        The world and the room's ceiling y (negative, mm).
+        (left, right, behind, ceiling): world x of the side walls, z of the wall behind the
+        camera and y of the ceiling (negative), mm.
     """
-    wb = fu.WorldBuilder()
     wall, wall2, floor, ceil = _room_materials(wb, rng, family)
     left, right = -uniform(rng, (1200.0, 3500.0)), uniform(rng, (1200.0, 3500.0))
     behind = -uniform(rng, (400.0, 2500.0))
@@ -73,43 +71,68 @@ def room(
             inside=True,
         )
     )
+    return left, right, behind, ceiling
+
+
+def _back_wall_item(
+    wb: fu.WorldBuilder, rng: np.random.Generator, family: str, kind: int, cx: float, w: float, wz: float
+) -> None:
+    """Adds one item of kind 0..8 (shelf, cabinet, sofa, table, window, TV, poster, plant,
+    door; kind 2 outside homes is a door too) centred at x = `cx`, `w` wide, against the
+    back wall at z = `wz` (mm)."""
+    if kind == 0:
+        fu.shelf(wb, rng, cx, wz - 200, w)
+    elif kind == 1:
+        fu.cabinet(wb, rng, cx, wz - 260, w)
+    elif kind == 2 and family == "home":
+        fu.sofa(wb, rng, cx, wz - 450, max(w, 1400))
+    elif kind == 3:
+        top = fu.table(wb, rng, cx, wz - 450, w, uniform(rng, (600, 900)))
+        if family == "office" or rng.integers(0, 2):
+            fu.desk_monitor(wb, rng, cx, top, wz - 300, 0.0)
+    elif kind == 4:
+        win = fu.window_material(wb, rng)
+        fu.wall_panel(wb, wz, cx, -uniform(rng, (1100, 1700)), w, uniform(rng, (800, 1500)), win, 20.0)
+    elif kind == 5:
+        fu.tv(wb, rng, wz, cx, -uniform(rng, (1000, 1700)), min(w, uniform(rng, (700, 1400))))
+    elif kind == 6:
+        poster = wb.material(tx.picture(rng), tile_mm=None)
+        fu.wall_panel(wb, wz, cx, -uniform(rng, (1200, 1900)), min(w, 900), uniform(rng, (400, 1000)), poster, 10.0)
+    elif kind == 7:
+        fu.plant(wb, rng, cx, wz - 300)
+    else:
+        door = wb.material(tx.door(rng), tile_mm=None)
+        fu.wall_panel(wb, wz, cx, -1025.0, 900.0, 2050.0, door, 40.0)
+
+
+def _back_wall_items(
+    wb: fu.WorldBuilder, rng: np.random.Generator, family: str, left: float, right: float, back_z: float
+) -> None:
+    """Adds a family-dependent number of items along the back wall (z = `back_z`), left to
+    right from x = `left` until one would pass x = `right` (mm)."""
     busy = {"plain": (0, 2), "office": (3, 7), "home": (3, 8)}[family]
     n_items = int(rng.integers(busy[0], busy[1] + 1))
-    # along the back wall: a sequence of items left to right
     x = left + uniform(rng, (0.0, 600.0))
     for _ in range(n_items):
         kind = int(rng.integers(0, 9))
         w = uniform(rng, (500.0, 1800.0))
         if x + w > right:
             break
-        cx = x + w / 2
-        wz = back_z
-        if kind == 0:
-            fu.shelf(wb, rng, cx, wz - 200, w)
-        elif kind == 1:
-            fu.cabinet(wb, rng, cx, wz - 260, w)
-        elif kind == 2 and family == "home":
-            fu.sofa(wb, rng, cx, wz - 450, max(w, 1400))
-        elif kind == 3:
-            top = fu.table(wb, rng, cx, wz - 450, w, uniform(rng, (600, 900)))
-            if family == "office" or rng.integers(0, 2):
-                fu.desk_monitor(wb, rng, cx, top, wz - 300, 0.0)
-        elif kind == 4:
-            win = fu.window_material(wb, rng)
-            fu.wall_panel(wb, wz, cx, -uniform(rng, (1100, 1700)), w, uniform(rng, (800, 1500)), win, 20.0)
-        elif kind == 5:
-            fu.tv(wb, rng, wz, cx, -uniform(rng, (1000, 1700)), min(w, uniform(rng, (700, 1400))))
-        elif kind == 6:
-            poster = wb.material(tx.picture(rng), tile_mm=None)
-            fu.wall_panel(wb, wz, cx, -uniform(rng, (1200, 1900)), min(w, 900), uniform(rng, (400, 1000)), poster, 10.0)
-        elif kind == 7:
-            fu.plant(wb, rng, cx, wz - 300)
-        else:
-            door = wb.material(tx.door(rng), tile_mm=None)
-            fu.wall_panel(wb, wz, cx, -1025.0, 900.0, 2050.0, door, 40.0)
+        _back_wall_item(wb, rng, family, kind, x + w / 2, w, back_z)
         x += w + uniform(rng, (50.0, 700.0))
-    # side walls: windows, shelves, posters
-    for side_x in (left, right):
+
+
+def _side_wall_items(
+    wb: fu.WorldBuilder,
+    rng: np.random.Generator,
+    family: str,
+    side_xs: tuple[float, float],
+    back_z: float,
+    min_clear_z: float,
+) -> None:
+    """Adds a window, a shelf or a poster to each side wall (x in `side_xs`, mm; a plain room
+    mostly gets none), at a z between `min_clear_z` (at least 300) and `back_z` - 300 (mm)."""
+    for side_x in side_xs:
         if family == "plain" and rng.integers(0, 3):
             continue
         z = uniform(rng, (max(min_clear_z, 300.0), back_z - 300))
@@ -134,17 +157,64 @@ def room(
             fu.side_panel(
                 wb, side_x, z, -uniform(rng, (1200, 1800)), uniform(rng, (400, 900)), uniform(rng, (400, 900)), poster
             )
-    # lamps
+
+
+def _room_lamps(
+    wb: fu.WorldBuilder,
+    rng: np.random.Generator,
+    family: str,
+    extent: tuple[float, float, float, float],
+    back_z: float,
+) -> None:
+    """Adds 0..2 lamps (floor lamps in homes, else ceiling lamps) inside the room.
+
+    Args:
+        wb: the world being built.
+        rng: the recording's scene Generator.
+        family: 'home', 'office' or 'plain'.
+        extent: (left, right, behind, ceiling) as `_room_shell` returned, mm.
+        back_z: world z of the back wall, mm.
+    """
+    left, right, behind, ceiling = extent
     for _ in range(int(rng.integers(0, 3))):
         lx = uniform(rng, (left + 300, right - 300))
         if rng.integers(0, 2) and family == "home":
             fu.floor_lamp(wb, rng, lx, back_z - uniform(rng, (300, 900)))
         else:
             fu.ceiling_lamp(wb, rng, lx, uniform(rng, (max(behind + 300, 0.0), back_z - 300)), ceiling)
+
+
+def _near_desk(wb: fu.WorldBuilder, rng: np.random.Generator) -> None:
+    """Adds a desk or table with 1..5 objects on it 500..1100 mm in front of the camera."""
+    dz = uniform(rng, (500.0, 1100.0))
+    top = fu.table(wb, rng, uniform(rng, (-300, 300)), dz + 400, uniform(rng, (900, 1800)), 800.0)
+    fu.desk_objects(wb, rng, top, (-500.0, 500.0), (dz + 100, dz + 700), int(rng.integers(1, 6)))
+
+
+def room(
+    rng: np.random.Generator, family: str, back_z: float, min_clear_z: float, desk: bool = False
+) -> tuple[World, float]:
+    """A furnished room around the camera at x = 0, z = 0.
+
+    Args:
+        rng: the recording's scene Generator.
+        family: 'home', 'office' or 'plain'.
+        back_z: world z of the back wall, mm.
+        min_clear_z: nothing but the walls stands nearer than this z in the middle of the
+            view (where the gesturer stands), mm.
+        desk: put a desk or table just in front of the camera (head-worn views).
+
+    Returns:
+        The world and the room's ceiling y (negative, mm).
+    """
+    wb = fu.WorldBuilder()
+    extent = _room_shell(wb, rng, family, back_z)
+    left, right, _, ceiling = extent
+    _back_wall_items(wb, rng, family, left, right, back_z)
+    _side_wall_items(wb, rng, family, (left, right), back_z, min_clear_z)
+    _room_lamps(wb, rng, family, extent, back_z)
     if desk:
-        dz = uniform(rng, (500.0, 1100.0))
-        top = fu.table(wb, rng, uniform(rng, (-300, 300)), dz + 400, uniform(rng, (900, 1800)), 800.0)
-        fu.desk_objects(wb, rng, top, (-500.0, 500.0), (dz + 100, dz + 700), int(rng.integers(1, 6)))
+        _near_desk(wb, rng)
     return wb.build(), ceiling
 
 

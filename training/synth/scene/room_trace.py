@@ -212,21 +212,20 @@ def _tables(world: World) -> dict:
     return t
 
 
-def trace(world: World, camera: Camera, light: Light, frame: int) -> Layer:
-    """Renders `world` as seen by `camera` in frame `frame` (screens scroll with it).
+def _cylinder_corners(cy: Cylinder):
+    """The 8 corners of the cylinder's bounding box, world mm."""
+    r = cy.radius
+    return [(cy.x + sx * r, yy, cy.z + sz * r) for sx in (-1, 1) for sz in (-1, 1) for yy in (cy.y_top, cy.y_bottom)]
 
-    Args:
-        world: the scene.
-        camera: the frame's camera.
-        light: the scene light (direction in camera coordinates).
-        frame: frame index (for moving textures).
+
+def _ray_directions(camera: Camera, rot) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """World directions of the pixels' rays (camera-z 1) and their reciprocals.
 
     Returns:
-        A Layer [H, W] covering every pixel (alpha 1), depth = camera-z of the hit, mm.
+        (d, inv): world x, y, z components, three float32 [H, W] arrays each; in `inv`,
+        components nearer 0 than 1e-9 count as 1e-9.
     """
     n = camera.size
-    tab = _tables(world)
-    rot = rotation(camera)
     f32 = np.float32
     c = (n - 1) / 2
     coords = (np.arange(n, dtype=np.float32) - f32(c)) * f32(1 / camera.focal_px)
@@ -235,34 +234,62 @@ def trace(world: World, camera: Camera, light: Light, frame: int) -> Layer:
     d = [np.broadcast_to(x, (n, n)).astype(np.float32) for x in d]
     safe = [np.where(np.abs(x) < f32(1e-9), f32(1e-9), x) for x in d]
     inv = [f32(1) / x for x in safe]
-    o = camera.position
-    best = np.full((n, n), np.inf, np.float32)
-    pid = np.zeros((n, n), np.int64)
-    near = f32(NEAR_MM)
+    return d, inv
 
+
+def _box_slabs(b: Box, origin, d, inv, ys: slice, xs: slice) -> tuple[np.ndarray, np.ndarray]:
+    """Slab test of the rays in the window (ys, xs) against box `b`, in the box's own frame.
+
+    Args:
+        b: the box.
+        origin: (x, y, z) of the rays' origin (the camera), world mm.
+        d, inv: the rays' world directions and their reciprocals (`_ray_directions`).
+        ys, xs: the pixel window.
+
+    Returns:
+        (tmin, tmax): float32 [h, w] ray parameters where the rays enter and leave the box
+        (no hit where tmin > tmax).
+    """
+    f32 = np.float32
+    o = origin
+    cs, sn = math.cos(b.yaw), math.sin(b.yaw)
+    rx, ry, rz = o[0] - b.center[0], o[1] - b.center[1], o[2] - b.center[2]
+    lo = (f32(cs * rx - sn * rz), f32(ry), f32(sn * rx + cs * rz))
+    if b.yaw == 0.0:
+        li = [inv[0][ys, xs], inv[1][ys, xs], inv[2][ys, xs]]
+    else:
+        dx, dz = d[0][ys, xs], d[2][ys, xs]
+        lx, lz = f32(cs) * dx - f32(sn) * dz, f32(sn) * dx + f32(cs) * dz
+        lx = np.where(np.abs(lx) < f32(1e-9), f32(1e-9), lx)
+        lz = np.where(np.abs(lz) < f32(1e-9), f32(1e-9), lz)
+        li = [f32(1) / lx, inv[1][ys, xs], f32(1) / lz]
+    tmin, tmax = None, None
+    for a in range(3):
+        t1 = (f32(-b.half[a]) - lo[a]) * li[a]
+        t2 = (f32(b.half[a]) - lo[a]) * li[a]
+        lo_t, hi_t = np.minimum(t1, t2), np.maximum(t1, t2)
+        tmin = lo_t if tmin is None else np.maximum(tmin, lo_t)
+        tmax = hi_t if tmax is None else np.minimum(tmax, hi_t)
+    return tmin, tmax
+
+
+def _trace_boxes(world: World, camera: Camera, rot, d, inv, best: np.ndarray, pid: np.ndarray) -> None:
+    """Ray casts the world's boxes, in place.
+
+    Args:
+        world, camera, rot: the scene, the frame's camera and its rotation (`rotation`).
+        d, inv: the rays' world directions and their reciprocals (`_ray_directions`).
+        best: float32 [H, W] ray parameter (= depth, mm) of the nearest hit so far; lowered.
+        pid: int64 [H, W] primitive index of that hit; set to the box index where a box is nearer.
+    """
+    n = camera.size
+    near = np.float32(NEAR_MM)
     for k, b in enumerate(world.boxes):
         win = (0, n, 0, n) if b.inside else _window(camera, rot, _box_corners(b))
         if win is None:
             continue
         ys, xs = slice(win[0], win[1]), slice(win[2], win[3])
-        cs, sn = math.cos(b.yaw), math.sin(b.yaw)
-        rx, ry, rz = o[0] - b.center[0], o[1] - b.center[1], o[2] - b.center[2]
-        lo = (f32(cs * rx - sn * rz), f32(ry), f32(sn * rx + cs * rz))
-        if b.yaw == 0.0:
-            li = [inv[0][ys, xs], inv[1][ys, xs], inv[2][ys, xs]]
-        else:
-            dx, dz = d[0][ys, xs], d[2][ys, xs]
-            lx, lz = f32(cs) * dx - f32(sn) * dz, f32(sn) * dx + f32(cs) * dz
-            lx = np.where(np.abs(lx) < f32(1e-9), f32(1e-9), lx)
-            lz = np.where(np.abs(lz) < f32(1e-9), f32(1e-9), lz)
-            li = [f32(1) / lx, inv[1][ys, xs], f32(1) / lz]
-        tmin, tmax = None, None
-        for a in range(3):
-            t1 = (f32(-b.half[a]) - lo[a]) * li[a]
-            t2 = (f32(b.half[a]) - lo[a]) * li[a]
-            lo_t, hi_t = np.minimum(t1, t2), np.maximum(t1, t2)
-            tmin = lo_t if tmin is None else np.maximum(tmin, lo_t)
-            tmax = hi_t if tmax is None else np.minimum(tmax, hi_t)
+        tmin, tmax = _box_slabs(b, camera.position, d, inv, ys, xs)
         cur = best[ys, xs]
         if b.inside:
             hit = (tmax > near) & (tmax < cur)
@@ -273,41 +300,79 @@ def trace(world: World, camera: Camera, light: Light, frame: int) -> Layer:
         best[ys, xs] = np.where(hit, tt, cur)
         pid[ys, xs] = np.where(hit, k, pid[ys, xs])
 
+
+def _cylinder_hit(cy: Cylinder, origin, d, inv, ys: slice, xs: slice) -> tuple[np.ndarray, np.ndarray]:
+    """Intersects the rays in the window (ys, xs) with cylinder `cy` (its side and top cap).
+
+    Args:
+        cy: the cylinder.
+        origin: (x, y, z) of the rays' origin (the camera), world mm.
+        d, inv: the rays' world directions and their reciprocals (`_ray_directions`).
+        ys, xs: the pixel window.
+
+    Returns:
+        (t_hit, on_cap): float32 [h, w] ray parameter of the nearest hit (inf where none) and
+        bool [h, w], True where that hit is on the cap.
+    """
+    f32 = np.float32
+    o = origin
+    near = f32(NEAR_MM)
+    r = cy.radius
+    dx, dy, dz = d[0][ys, xs], d[1][ys, xs], d[2][ys, xs]
+    ox, oy, oz = f32(o[0] - cy.x), f32(o[1]), f32(o[2] - cy.z)
+    qa = dx * dx + dz * dz
+    qb = ox * dx + oz * dz
+    qc = ox * ox + oz * oz - f32(r * r)
+    disc = qb * qb - qa * qc
+    ts = (-qb - np.sqrt(np.maximum(disc, f32(0)))) / np.maximum(qa, f32(1e-12))
+    ysd = oy + ts * dy
+    side = (disc >= 0) & (ts > near) & (ysd >= f32(cy.y_top)) & (ysd <= f32(cy.y_bottom))
+    tc = (f32(cy.y_top) - oy) * inv[1][ys, xs]
+    px, pz = ox + tc * dx, oz + tc * dz
+    cap = (tc > near) & (px * px + pz * pz <= f32(r * r))
+    t_hit = np.where(side, ts, np.inf).astype(np.float32)
+    t_hit = np.where(cap & (tc < t_hit), tc, t_hit)
+    return t_hit, cap & (tc <= t_hit)
+
+
+def _trace_cylinders(world: World, camera: Camera, rot, d, inv, best: np.ndarray, pid: np.ndarray) -> list:
+    """Ray casts the world's cylinders, in place (as `_trace_boxes`; pid = boxes + index).
+
+    Returns:
+        (k, ys, xs, on_cap) of every cylinder k in view: its pixel window and bool [h, w],
+        True where its hit there is on the cap.
+    """
     cyl_hits = []
     nb = len(world.boxes)
     for k, cy in enumerate(world.cylinders):
-        r = cy.radius
-        corners = [
-            (cy.x + sx * r, yy, cy.z + sz * r) for sx in (-1, 1) for sz in (-1, 1) for yy in (cy.y_top, cy.y_bottom)
-        ]
-        win = _window(camera, rot, corners)
+        win = _window(camera, rot, _cylinder_corners(cy))
         if win is None:
             continue
         ys, xs = slice(win[0], win[1]), slice(win[2], win[3])
-        dx, dy, dz = d[0][ys, xs], d[1][ys, xs], d[2][ys, xs]
-        ox, oy, oz = f32(o[0] - cy.x), f32(o[1]), f32(o[2] - cy.z)
-        qa = dx * dx + dz * dz
-        qb = ox * dx + oz * dz
-        qc = ox * ox + oz * oz - f32(r * r)
-        disc = qb * qb - qa * qc
-        ts = (-qb - np.sqrt(np.maximum(disc, f32(0)))) / np.maximum(qa, f32(1e-12))
-        ysd = oy + ts * dy
-        side = (disc >= 0) & (ts > near) & (ysd >= f32(cy.y_top)) & (ysd <= f32(cy.y_bottom))
-        tc = (f32(cy.y_top) - oy) * inv[1][ys, xs]
-        px, pz = ox + tc * dx, oz + tc * dz
-        cap = (tc > near) & (px * px + pz * pz <= f32(r * r))
-        t_hit = np.where(side, ts, np.inf).astype(np.float32)
-        t_hit = np.where(cap & (tc < t_hit), tc, t_hit)
+        t_hit, on_cap = _cylinder_hit(cy, camera.position, d, inv, ys, xs)
         cur = best[ys, xs]
         hit = t_hit < cur
         best[ys, xs] = np.where(hit, t_hit, cur)
         pid[ys, xs] = np.where(hit, nb + k, pid[ys, xs])
-        cyl_hits.append((k, ys, xs, cap & (tc <= t_hit)))
+        cyl_hits.append((k, ys, xs, on_cap))
+    return cyl_hits
 
-    depth = np.where(np.isfinite(best), best, f32(1e6)).astype(np.float32)
-    p = [f32(o[i]) + depth * d[i] for i in range(3)]  # world hit points
 
-    # boxes: face from the dominant local coordinate
+def _box_surface(tab: dict, pid: np.ndarray, nb: int, p: list[np.ndarray]):
+    """Normals, texture coordinates and materials of the hits, as if every pixel hit a box
+    (the face from the dominant local coordinate; pixels of cylinders get the last box's).
+
+    Args:
+        tab: the world's tables (`_tables`).
+        pid: int64 [H, W] primitive index of each pixel's hit.
+        nb: number of boxes.
+        p: world hit points, three float32 [H, W] arrays, mm.
+
+    Returns:
+        (nw, tu, tv, mat): world normals (three float32 [H, W]), texture coordinates
+        (float32 [H, W], texels) and material indices (int64 [H, W]).
+    """
+    f32 = np.float32
     bid = np.minimum(pid, nb - 1)
     cx, cz = tab["cos"][bid], tab["sin"][bid]
     ctr, half = tab["center"][bid], tab["half"][bid]
@@ -329,7 +394,22 @@ def trace(world: World, camera: Camera, light: Light, frame: int) -> Layer:
     tu = (ul + off[..., 0]) * scale[..., 0]
     tv = (vl + off[..., 1]) * scale[..., 1]
     mat = tab["mat"][bid, face]
+    return nw, tu, tv, mat
 
+
+def _cylinder_surface(world: World, tab: dict, pid: np.ndarray, p: list[np.ndarray], cyl_hits: list, surface) -> None:
+    """Writes the normals, texture coordinates and materials of cylinder hits, in place.
+
+    Args:
+        world, tab: the scene and its tables (`_tables`).
+        pid: int64 [H, W] primitive index of each pixel's hit.
+        p: world hit points, three float32 [H, W] arrays, mm.
+        cyl_hits: what `_trace_cylinders` returned.
+        surface: (nw, tu, tv, mat) as `_box_surface` returned; overwritten where a cylinder is hit.
+    """
+    f32 = np.float32
+    nw, tu, tv, mat = surface
+    nb = len(world.boxes)
     for k, ys, xs, capmask in cyl_hits:
         cy = world.cylinders[k]
         m = pid[ys, xs] == nb + k
@@ -352,30 +432,98 @@ def trace(world: World, camera: Camera, light: Light, frame: int) -> Layer:
             sub = arr[ys, xs]
             sub[m] = val[m]
 
-    # texture look-up: blur level from the footprint of a pixel in texels
+
+def _albedo(world: World, tab: dict, camera: Camera, depth: np.ndarray, mat, tu, tv, frame: int) -> np.ndarray:
+    """Texture look-up, the blur level from the footprint of a pixel in texels.
+
+    Args:
+        world, tab, camera: the scene, its tables (`_tables`) and the frame's camera.
+        depth: float32 [H, W] depth of the hits, mm.
+        mat, tu, tv: material indices and texture coordinates [H, W] (texels).
+        frame: frame index (screens scroll with it).
+
+    Returns:
+        float32 [H, W, 3] albedo, 0..255.
+    """
+    f32 = np.float32
     footprint = depth * f32(1 / camera.focal_px) * tab["tile"][mat]
     level = (footprint > 1.5).astype(np.int64) + (footprint > 3.5) + (footprint > 7)
     level = np.minimum(level, _LEVELS - 1)
     tv = tv + tab["scroll"][mat] * f32(frame)
     iu = np.floor(tu).astype(np.int64) & (TILE - 1)
     iv = np.floor(tv).astype(np.int64) & (TILE - 1)
-    albedo = world.atlas[level, tab["tex"][mat], iv, iu]  # [H, W, 3]
+    return world.atlas[level, tab["tex"][mat], iv, iu]  # [H, W, 3]
 
-    # shading: normals to camera coordinates, Lambert + ambient, lamp pools
+
+def _lamp_gain(world: World, p: list[np.ndarray], n: int) -> np.ndarray:
+    """float32 [H, W] light gain (>= 1) of the world's lamp pools at the hit points `p` (mm)."""
+    f32 = np.float32
+    gain = np.ones((n, n), np.float32)
+    for lx_, ly_, lz_, strength, radius in world.lamps:
+        ex, ey, ez = p[0] - f32(lx_), p[1] - f32(ly_), p[2] - f32(lz_)
+        rr = f32(radius * radius)
+        gain = gain + f32(strength) * rr / (rr + ex * ex + ey * ey + ez * ez)
+    return gain
+
+
+def _shade_hits(world: World, tab: dict, rot, light: Light, nw, p, albedo, mat) -> tuple[np.ndarray, np.ndarray]:
+    """Colour and IR reliability of the hits: Lambert + ambient and lamp pools, or emission.
+
+    Args:
+        world, tab: the scene and its tables (`_tables`).
+        rot: world-from-camera rotation (`rotation`).
+        light: the scene light (direction in camera coordinates).
+        nw: world normals, three float32 [H, W].
+        p: world hit points, three float32 [H, W], mm.
+        albedo: float32 [H, W, 3], 0..255.
+        mat: int64 [H, W] material indices.
+
+    Returns:
+        (rgb, ir): [H, W, 3] colour 0..255 and [H, W] IR reliability 0..1.
+    """
+    f32 = np.float32
+    n = mat.shape[0]
     ncam = np.stack([rot[0][j] * nw[0] + rot[1][j] * nw[1] + rot[2][j] * nw[2] for j in range(3)], axis=-1)
     light_mul = shade(ncam.astype(np.float32), light)
     if world.lamps:
-        gain = np.ones((n, n), np.float32)
-        for lx_, ly_, lz_, strength, radius in world.lamps:
-            ex, ey, ez = p[0] - f32(lx_), p[1] - f32(ly_), p[2] - f32(lz_)
-            rr = f32(radius * radius)
-            gain = gain + f32(strength) * rr / (rr + ex * ex + ey * ey + ez * ez)
-        light_mul = light_mul * gain[..., None]
+        light_mul = light_mul * _lamp_gain(world, p, n)[..., None]
     emission = tab["emission"][mat]
     lit = emission <= 0
     rgb = np.where(lit[..., None], albedo * light_mul, albedo * emission[..., None])
     lum = (albedo[..., 0] + albedo[..., 1] + albedo[..., 2]) * f32(1 / 3)
     ir = tab["ir"][mat] * np.clip((lum - f32(8)) * f32(1 / 50), f32(0.1), f32(1))
+    return rgb, ir
+
+
+def trace(world: World, camera: Camera, light: Light, frame: int) -> Layer:
+    """Renders `world` as seen by `camera` in frame `frame` (screens scroll with it).
+
+    Args:
+        world: the scene.
+        camera: the frame's camera.
+        light: the scene light (direction in camera coordinates).
+        frame: frame index (for moving textures).
+
+    Returns:
+        A Layer [H, W] covering every pixel (alpha 1), depth = camera-z of the hit, mm.
+    """
+    n = camera.size
+    f32 = np.float32
+    tab = _tables(world)
+    rot = rotation(camera)
+    d, inv = _ray_directions(camera, rot)
+    best = np.full((n, n), np.inf, np.float32)
+    pid = np.zeros((n, n), np.int64)
+    _trace_boxes(world, camera, rot, d, inv, best, pid)
+    cyl_hits = _trace_cylinders(world, camera, rot, d, inv, best, pid)
+
+    depth = np.where(np.isfinite(best), best, f32(1e6)).astype(np.float32)
+    o = camera.position
+    p = [f32(o[i]) + depth * d[i] for i in range(3)]  # world hit points
+    nw, tu, tv, mat = _box_surface(tab, pid, len(world.boxes), p)
+    _cylinder_surface(world, tab, pid, p, cyl_hits, (nw, tu, tv, mat))
+    albedo = _albedo(world, tab, camera, depth, mat, tu, tv, frame)
+    rgb, ir = _shade_hits(world, tab, rot, light, nw, p, albedo, mat)
     return Layer(
         rgb=rgb.astype(np.float32),
         depth=depth,

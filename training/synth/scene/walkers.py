@@ -114,24 +114,26 @@ def _skeleton(w: Walker, t: int) -> tuple[dict[str, tuple[float, float]], float]
     return joints, facing
 
 
-def render_walker(w: Walker, camera: Camera, light: Light, t: int) -> Layer | None:
-    """The person's layer in frame t, or None when it is out of view or behind the camera."""
-    n = camera.size
-    rot = rotation(camera)
+def _project_joints(w: Walker, camera: Camera, rot, t: int) -> dict[str, tuple[float, float, float]]:
+    """The joints of frame t projected by `camera` (rotation `rot`): name -> (x px, y px,
+    depth mm); left-side joints lie 90 mm in front of the body plane, right-side behind it."""
     joints, _ = _skeleton(w, t)
     z_off = {"l": -90.0, "r": 90.0}
     proj = {}
     for name, (x, y) in joints.items():
         side = name[-1] if name[-1] in "lr" else ""
         proj[name] = project_point(camera, rot, (x, y, w.z + z_off.get(side, 0.0)))
-    if any(p[2] < 300.0 for p in proj.values()):
-        return None
-    xs = [p[0] for p in proj.values()]
-    if max(xs) < -n * 0.3 or min(xs) > n * 1.3:
-        return None
-    f = camera.focal_px
+    return proj
+
+
+def _body_parts(w: Walker, proj: dict[str, tuple[float, float, float]]) -> list:
+    """The limbs and torso to draw, far side first.
+
+    Returns:
+        (joint a, joint b, width mm, colour RGB 0..255, brightness factor) per part.
+    """
     h = w.height
-    # parts: (joint a, joint b, width mm, colour, depth offset), far side first
+    sleeve = w.skin if w.top[0] > 128 else w.top
     parts = []
     for side in ("r", "l") if proj["hip"][2] > 0 else ("l", "r"):
         dim = 0.8 if side == "r" else 1.0
@@ -143,38 +145,49 @@ def render_walker(w: Walker, camera: Camera, light: Light, t: int) -> Layer | No
         if side == "r":
             parts += [
                 ("neck", "elbowr", 0.055 * h, w.top, dim),
-                ("elbowr", "wristr", 0.045 * h, w.skin if w.top[0] > 128 else w.top, dim),
+                ("elbowr", "wristr", 0.045 * h, sleeve, dim),
             ]
     parts += [("hip", "neck", 0.16 * h, w.top, 1.0)]
     parts += [("neck", "head", 0.05 * h, w.skin, 1.0)]
-    parts += [("elbowl", "wristl", 0.045 * h, w.skin if w.top[0] > 128 else w.top, 1.0)]
+    parts += [("elbowl", "wristl", 0.045 * h, sleeve, 1.0)]
     parts += [("neck", "elbowl", 0.055 * h, w.top, 1.0)]
-    ids = np.zeros((n, n), np.uint8)
-    cover = np.zeros((n, n), np.uint8)
+    return parts
+
+
+def _draw_parts(parts: list, proj: dict, focal_px: float, ids, cover, colours: list, depths: list) -> None:
+    """Draws the parts as thick lines, in place: part k (from 1) into `ids` (uint8 [H, W]),
+    anti-aliased coverage 255 into `cover` (uint8 [H, W]); appends each part's dimmed colour
+    and mean depth (mm) to `colours` and `depths`."""
     scale = 1 << _SHIFT
-    colours = [(0.0, 0.0, 0.0)]
-    depths = [float(FAR_MM)]
     for k, (a, b, width, colour, dim) in enumerate(parts, start=1):
         pa, pb = proj[a], proj[b]
         depth = (pa[2] + pb[2]) / 2
-        thick = max(int(round(width * f / depth)), 1)
+        thick = max(int(round(width * focal_px / depth)), 1)
         p0 = (int(round(pa[0] * scale)), int(round(pa[1] * scale)))
         p1 = (int(round(pb[0] * scale)), int(round(pb[1] * scale)))
         cv2.line(ids, p0, p1, k, thick, cv2.LINE_8, _SHIFT)
         cv2.line(cover, p0, p1, 255, thick, cv2.LINE_AA, _SHIFT)
         colours.append(tuple(c * dim for c in colour))
         depths.append(depth)
-    head = proj["head"]
-    r_px = 0.065 * h * f / head[2]
-    for k, (colour, dy) in enumerate(((w.skin, 0.0), (w.hair, -0.25)), start=len(parts) + 1):
+
+
+def _draw_head(w: Walker, head, focal_px: float, ids, cover, colours: list, depths: list) -> None:
+    """Draws the face and the hair as filled ellipses at the projected `head` (x px, y px,
+    depth mm), in place, with ids following those already in `colours` (as `_draw_parts`)."""
+    scale = 1 << _SHIFT
+    r_px = 0.065 * w.height * focal_px / head[2]
+    for k, (colour, dy) in enumerate(((w.skin, 0.0), (w.hair, -0.25)), start=len(colours)):
         centre = (int(round(head[0] * scale)), int(round((head[1] + dy * r_px) * scale)))
         axes = (int(round(r_px * 0.85 * scale)), int(round(r_px * (1.0 + dy) * scale)))
         cv2.ellipse(ids, centre, axes, 0, 0, 360, k, -1, cv2.LINE_8, _SHIFT)
         cv2.ellipse(cover, centre, axes, 0, 0, 360, 255, -1, cv2.LINE_AA, _SHIFT)
         colours.append(colour)
         depths.append(head[2])
-    if not cover.any():
-        return None
+
+
+def _person_layer(ids, cover, colours: list, depths: list, light: Light) -> Layer:
+    """The layer from drawn part ids (uint8 [H, W], 0 background) and coverage (uint8
+    [H, W], 0..255), with the parts' colours (RGB 0..255) and depths (mm) indexed by id."""
     ids = np.maximum(ids, cv2.dilate(ids, np.ones((3, 3), np.uint8)) * (ids == 0))
     lit = np.array(light.ambient_rgb, np.float32) + np.array(light.key_rgb, np.float32) * np.float32(
         max(0.15, -light.direction[2] * 0.8 + 0.2)
@@ -185,3 +198,23 @@ def render_walker(w: Walker, camera: Camera, light: Light, t: int) -> Layer | No
     lum = np.array(colours, np.float32).mean(axis=1)
     ir = np.clip((lum - 8) / 50, 0.1, 1).astype(np.float32)[ids]
     return Layer(rgb=palette[ids], depth=depth, alpha=alpha, ir=ir)
+
+
+def render_walker(w: Walker, camera: Camera, light: Light, t: int) -> Layer | None:
+    """The person's layer in frame t, or None when it is out of view or behind the camera."""
+    n = camera.size
+    proj = _project_joints(w, camera, rotation(camera), t)
+    if any(p[2] < 300.0 for p in proj.values()):
+        return None
+    xs = [p[0] for p in proj.values()]
+    if max(xs) < -n * 0.3 or min(xs) > n * 1.3:
+        return None
+    ids = np.zeros((n, n), np.uint8)
+    cover = np.zeros((n, n), np.uint8)
+    colours = [(0.0, 0.0, 0.0)]
+    depths = [float(FAR_MM)]
+    _draw_parts(_body_parts(w, proj), proj, camera.focal_px, ids, cover, colours, depths)
+    _draw_head(w, proj["head"], camera.focal_px, ids, cover, colours, depths)
+    if not cover.any():
+        return None
+    return _person_layer(ids, cover, colours, depths, light)

@@ -149,6 +149,55 @@ def _write_split(path: Path, rows: list[tuple[str, int, int]]) -> None:
     path.write_text("".join(f"{name} {frames} {label}\n" for name, frames, label in rows))
 
 
+def _write_clips(
+    root: Path,
+    clips_per_class: int,
+    seed: int,
+    size: int,
+    valid_fraction: float,
+    workers: int | None,
+    progress: bool,
+    styles: tuple[str, ...],
+) -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int]], list[tuple[str, int, int]]]:
+    """Renders and writes every isolated clip, the two split files and `labels.txt`.
+
+    Returns:
+        (all rows, train rows, valid rows), rows being (name, frames, label).
+    """
+    write = partial(_write_clip, root=root, seed=seed, size=size, styles=styles)
+    rows = run_parallel(write, clip_tasks(clips_per_class), workers, progress, "clips")
+    train, valid = split_names(rows, seed, valid_fraction)
+    _write_split(root / "dataset_splits" / "train.txt", train)
+    _write_split(root / "dataset_splits" / "valid.txt", valid)
+    (root / "labels.txt").write_text("".join(f"{n}\n" for n in C.CLASS_NAMES))
+    return rows, train, valid
+
+
+def _synth_params(
+    seed: int,
+    size: int,
+    clips_per_class: int,
+    streams: int,
+    stream_gestures: int,
+    valid_fraction: float,
+    styles: tuple[str, ...],
+) -> dict[str, object]:
+    """The generator parameters recorded in `synth.json`."""
+    return {
+        "generator": "SynthGesture-RGBD",
+        "version": VERSION if styles == ("v1",) else VERSION_2,
+        "styles": list(styles),
+        "seed": seed,
+        "size": size,
+        "clips_per_class": clips_per_class,
+        "streams": streams,
+        "stream_gestures": stream_gestures,
+        "valid_fraction": valid_fraction,
+        "fps": FPS,
+        "classes": list(C.CLASS_NAMES),
+    }
+
+
 def write_dataset(
     out: Path,
     clips_per_class: int,
@@ -186,34 +235,10 @@ def write_dataset(
     started = time.perf_counter()
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
-    tasks = clip_tasks(clips_per_class)
-    write = partial(_write_clip, root=root, seed=seed, size=size, styles=styles)
-    rows = run_parallel(write, tasks, workers, progress, "clips")
-    train, valid = split_names(rows, seed, valid_fraction)
-    _write_split(root / "dataset_splits" / "train.txt", train)
-    _write_split(root / "dataset_splits" / "valid.txt", valid)
-    (root / "labels.txt").write_text("".join(f"{n}\n" for n in C.CLASS_NAMES))
-
-    stream_frames = run_parallel(
-        partial(_write_stream, root=root, seed=seed, size=size, n_gestures=stream_gestures, styles=styles),
-        list(range(streams)),
-        workers,
-        progress,
-        "streams",
-    )
-    params = {
-        "generator": "SynthGesture-RGBD",
-        "version": VERSION if styles == ("v1",) else VERSION_2,
-        "styles": list(styles),
-        "seed": seed,
-        "size": size,
-        "clips_per_class": clips_per_class,
-        "streams": streams,
-        "stream_gestures": stream_gestures,
-        "valid_fraction": valid_fraction,
-        "fps": FPS,
-        "classes": list(C.CLASS_NAMES),
-    }
+    rows, train, valid = _write_clips(root, clips_per_class, seed, size, valid_fraction, workers, progress, styles)
+    write = partial(_write_stream, root=root, seed=seed, size=size, n_gestures=stream_gestures, styles=styles)
+    stream_frames = run_parallel(write, list(range(streams)), workers, progress, "streams")
+    params = _synth_params(seed, size, clips_per_class, streams, stream_gestures, valid_fraction, styles)
     (root / "synth.json").write_text(json.dumps(params, indent=1) + "\n")
     return DatasetSummary(
         out=root,
