@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.support.server_utils import ROOT, free_port, wait_ready
+from tests.support.server_utils import ROOT, running_server
 
 TRAINING_ONLY = ("torch", "onnx", "onnxscript")  # pyyaml comes with uvicorn[standard]
 
@@ -90,33 +90,15 @@ def test_info_and_classify_with_the_bundled_model(serving_env: Path, tmp_path: P
 
 
 def test_serve_and_stream(serving_env: Path, tmp_path: Path) -> None:
-    port = free_port()
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": "", "GESTURE_LOG_LEVEL": "warning"}
-    server = subprocess.Popen(
-        [str(serving_env / "gesture"), "serve", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        assert wait_ready(url, 120, alive=lambda: server.poll() is None), "the server did not become ready"
+    with running_server(None, gesture=[str(serving_env / "gesture")], cwd=tmp_path) as url:
         res = _run(
             serving_env, "stream", "--server", url, "--synth", "5", "--gestures", "2", "--fast", "--json", cwd=tmp_path
         )
-        assert res.returncode == 0, res.stdout + res.stderr
-        messages = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
-        assert any(m.get("type") == "prediction" for m in messages), res.stdout[-2000:]
-        final = [m for m in messages if m.get("type") == "stats" and m.get("reason") == "final"]
-        assert len(final) == 1 and final[0]["windows"] > 0, messages[-3:]
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    assert res.returncode == 0, res.stdout + res.stderr
+    messages = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    assert any(m.get("type") == "prediction" for m in messages), res.stdout[-2000:]
+    final = [m for m in messages if m.get("type") == "stats" and m.get("reason") == "final"]
+    assert len(final) == 1 and final[0]["windows"] > 0, messages[-3:]
 
 
 def test_training_commands_name_the_missing_extra(serving_env: Path, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -44,9 +44,17 @@ def wait_ready(url: str, timeout: float = 120, alive: Callable[[], bool] = lambd
 
 
 @contextmanager
-def running_server(model: Path, port: int | None = None, **env: str):
+def running_server(
+    model: Path | None, port: int | None = None, gesture: Sequence[str] = GESTURE, cwd: Path = ROOT, **env: str
+):
     """Start `gesture serve` on `port` (default: a free one); yields the base URL; stops it
-    afterwards."""
+    afterwards.
+
+    Args:
+        model: the ONNX model (None: the server's default, the bundled model).
+        gesture: the command that runs `gesture` (another install's entry point).
+        cwd: where the server runs.
+    """
     port = port or free_port()
     environment = {
         **os.environ,
@@ -55,8 +63,8 @@ def running_server(model: Path, port: int | None = None, **env: str):
         **{f"GESTURE_{k.upper()}": str(v) for k, v in env.items()},
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "training.cli", "serve", "--model", str(model), "--port", str(port)],
-        cwd=ROOT,
+        [*gesture, "serve", *(["--model", str(model)] if model is not None else []), "--port", str(port)],
+        cwd=cwd,
         env=environment,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

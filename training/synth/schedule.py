@@ -27,6 +27,20 @@ from training.synth.randomness import uniform
 MIN_FRAMES = 8
 
 
+def clip_total(base: float, fraction: float, frames: int | None) -> int:
+    """A clip's length T: `frames` when given, else a gesture of `base` frames taking
+    `fraction` of the clip, clamped to CLIP_FRAMES.
+
+    Raises:
+        ValueError: when `frames` is below MIN_FRAMES.
+    """
+    if frames is None:
+        return int(min(max(round(base / fraction), CLIP_FRAMES[0]), CLIP_FRAMES[1]))
+    if frames < MIN_FRAMES:
+        raise ValueError(f"frames must be at least {MIN_FRAMES}, got {frames}")
+    return int(frames)
+
+
 def sample_clip_timing(rng: np.random.Generator, frames: int | None) -> tuple[int, int, int]:
     """Clip length T, gesture length D and the gesture's first frame.
 
@@ -43,12 +57,7 @@ def sample_clip_timing(rng: np.random.Generator, frames: int | None) -> tuple[in
     base = sample_speed_frames(rng)
     fraction = uniform(rng, GESTURE_FRACTION)
     where = uniform(rng, (0.0, 1.0))
-    if frames is None:
-        total = int(min(max(round(base / fraction), CLIP_FRAMES[0]), CLIP_FRAMES[1]))
-    else:
-        if frames < MIN_FRAMES:
-            raise ValueError(f"frames must be at least {MIN_FRAMES}, got {frames}")
-        total = int(frames)
+    total = clip_total(base, fraction, frames)
     lo = math.ceil(GESTURE_FRACTION[0] * total)
     hi = math.floor(GESTURE_FRACTION[1] * total)
     duration = int(min(max(base, lo), hi))

@@ -9,15 +9,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from training.synth import classes as C
-from training.synth.constants import CLIP_FRAMES, GESTURE_FRACTION
+from training.synth.constants import GESTURE_FRACTION
 from training.synth.performance.gestures import GestureDraw, gesture_fields, sample_frames, sample_gesture
 from training.synth.performance.negatives import MAX_REACH, MAX_SPEED, NegativeDraw, negative_fields, sample_negative
 from training.synth.performance.performer import Performer
 from training.synth.performance.tracks import Fields, Pose, concat, first, glide, hold, last, length, to_track
 from training.synth.pose import PoseTrack
 from training.synth.randomness import child_rngs, smooth_noise, uniform
+from training.synth.schedule import clip_total
 
-MIN_FRAMES = 8
 MIN_GAP = 12
 VISIBLE_MARGIN = 1.0
 """A hand whose palm centre is farther than this many palm widths outside the frame is absent."""
@@ -129,12 +129,7 @@ def _clip_timing(rng: np.random.Generator, performer: Performer, frames: int | N
     base = sample_frames(rng, performer)
     fraction = uniform(rng, GESTURE_FRACTION)
     where = uniform(rng, (0.0, 1.0))
-    if frames is None:
-        total = int(min(max(round(base / fraction), CLIP_FRAMES[0]), CLIP_FRAMES[1]))
-    else:
-        if frames < MIN_FRAMES:
-            raise ValueError(f"frames must be at least {MIN_FRAMES}, got {frames}")
-        total = int(frames)
+    total = clip_total(base, fraction, frames)
     duration = int(min(max(base, math.ceil(GESTURE_FRACTION[0] * total)), math.floor(GESTURE_FRACTION[1] * total)))
     spare = total - duration
     lo, hi = (1, spare - 1) if spare >= 2 else (0, spare)
