@@ -5,7 +5,7 @@ from __future__ import annotations
 
 VERSION = "1.0.0"
 """Generator version; bump it whenever the same seed would render different pixels."""
-VERSION_2 = "2.0.0"
+VERSION_2 = "2.1.0"
 """Version of the v2 renderer (`render_v2.py`, the styles of `styles.py`); bump it likewise."""
 
 FPS = 30

@@ -59,7 +59,7 @@ def test_facing_contract() -> None:
         assert scene.body_depth_mm is not None and scene.body_depth_mm > far
         assert scene.body_depth_mm - (near + far) / 2 <= 600 + 1e-6
         assert scene.arm_entry == "body"
-        assert 55 <= scene.camera.fov_deg <= 75 and abs(scene.camera.roll) <= math.radians(8) + 1e-9
+        assert 25 <= scene.camera.fov_deg <= 48 and abs(scene.camera.roll) <= math.radians(8) + 1e-9
         depth = composite(scene_layers(scene, 0)).depth
         # the room behind the gesturer: 1.2 m or more, and behind the torso
         assert depth.min() >= min(1200.0, scene.body_depth_mm + 250)
