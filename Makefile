@@ -1,7 +1,7 @@
 # The two commands of the README. Both set up what they need on a fresh Debian machine.
 PY := .venv/bin/python
 
-.PHONY: setup test bench lint serve bundled-model
+.PHONY: setup test bench lint serve bundled-model model-v2
 
 setup:
 	bash .ci/setup
