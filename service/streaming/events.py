@@ -18,13 +18,13 @@ import numpy as np
 
 @dataclass(frozen=True)
 class EventParams:
-    """Detector tuning. Defaults: the best of `gesture tune-events` (threshold 0.4-0.8,
+    """Detector tuning. Defaults: the best of `gesture tune-events` (threshold 0.3-0.8,
     smoothing 1-4, min/release 1-3 windows, windows 32/48/64) for the bundled model on
-    generated validation streams (seed 555), not the held-out streams we report on."""
+    generated validation streams (SynthGesture v2, seed 555), not the streams we report on."""
 
-    threshold: float = 0.5
-    smoothing: int = 2
-    min_windows: int = 2
+    threshold: float = 0.3
+    smoothing: int = 1
+    min_windows: int = 3
     release_windows: int = 2
 
 

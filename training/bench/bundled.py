@@ -1,4 +1,4 @@
-"""Write the bundled-model section of BENCHMARKS.md from a `make bundled-model` run:
+"""Write the version-1 model section of BENCHMARKS.md from a `make model-v1` run:
 held-out top-1 of the RGB, depth and RGB-D models, stream scores and training wall time."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ RUNS = (
     ("rgb", "RGB alone"),
     ("depth", "depth alone"),
     ("rgbd", "RGB-D fusion, isolated clips (stage 2)"),
-    ("rgbd-streams", "RGB-D fusion + stream windows (stage 3): **the bundled model**"),
+    ("rgbd-streams", "RGB-D fusion + stream windows (stage 3): the version-1 model"),
 )
 
 
@@ -41,10 +41,9 @@ def report(runs: Path, out: Path) -> str:
     delay = streams["mean_delay_frames"]
     body = "\n".join(
         [
-            "## Bundled model: SynthGesture-RGBD, lite profile, trained on this machine",
+            "## Version-1 model (bundled until 2026-12): SynthGesture version 1, lite profile, trained on this machine",
             "",
-            "Commands: those of `make bundled-model` (generation, the four trainings, export, the "
-            "evaluations below).  ",
+            "Commands: those of `make model-v1` (generation, the four trainings, export, the evaluations below).  ",
             f"Machine: {machine_line()}  ",
             "Training set: `gesture synth --clips-per-class 120 --seed 1` (1,248 train / 312 valid clips) and, "
             "for stage 3, labelled windows of 24 streams (`--seed 303 --streams 24`). Held-out set: "
@@ -61,7 +60,7 @@ def report(runs: Path, out: Path) -> str:
             "depth (only colour does): the per-class columns show each single-modality model failing on the "
             "pair its modality cannot see, and the fused models getting both.",
             "",
-            f"Online recognition on the {len(streams['streams'])} held-out streams with the bundled model "
+            f"Online recognition on the {len(streams['streams'])} held-out streams with the version-1 model "
             f"(`gesture evaluate-stream --data data/synth-heldout`, window {streams['stream_window']} frames, "
             f"hop {streams['hop']}): Levenshtein accuracy **{streams['levenshtein_accuracy'] * 100:.2f} %** over "
             f"{streams['gestures']} gestures ({streams['events']} events emitted); mean delay from a gesture's "

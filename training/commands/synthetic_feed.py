@@ -12,13 +12,16 @@ from service.sources.frames import FramePair
 
 
 def render_synthetic(seed: int, gestures: int) -> tuple[list[FramePair], float, list[str]]:
-    """A generated stream: (rgb, depth) frames, fps, and the gestures' names in order.
+    """A generated stream in the look the bundled model knows (SynthGesture v2, its training
+    styles): (rgb, depth) frames, fps, and the gestures' names in order.
 
     The generator is imported here, not at module level, so loading the CLI stays cheap.
     """
-    from training.synth import CLASS_NAMES, FPS, key_rng, render_stream
+    from training.synth import CLASS_NAMES, FPS, key_rng
+    from training.synth.render_v2 import render_stream_v2
+    from training.synth.styles import TRAINING_STYLES
 
-    stream = render_stream(key_rng(seed), size=128, n_gestures=gestures)
+    stream = render_stream_v2(key_rng(seed), size=128, n_gestures=gestures, styles=TRAINING_STYLES)
     names = [CLASS_NAMES[label] for label, _, _ in stream.events]
     return list(zip(stream.rgb, stream.depth)), float(FPS), names
 

@@ -21,7 +21,7 @@ from service.streaming.windows import classify_windows
 from training.evaluation.clips import load_predictor
 from training.evaluation.streams import load_streams, match_delays
 
-THRESHOLDS = (0.4, 0.5, 0.6, 0.7, 0.8)
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 SMOOTHING = (1, 2, 3, 4)
 MIN_WINDOWS = (1, 2, 3)
 RELEASE_WINDOWS = (1, 2, 3)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
+import threading
 import time
 
 import numpy as np
@@ -127,7 +128,21 @@ def test_gesture_stream_plays_a_recording(server, stream_recording):
 
 def test_gesture_stream_wrong_key_and_unreachable_server(server):
     res = subprocess.run(
-        [*GESTURE, "stream", "--server", server, "--api-key", "wrong", "--synth", "1", "--fast", "--retries", "0"],
+        [
+            *GESTURE,
+            "stream",
+            "--server",
+            server,
+            "--api-key",
+            "wrong",
+            "--synth",
+            "1",
+            "--gestures",
+            "1",
+            "--fast",
+            "--retries",
+            "0",
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -135,7 +150,18 @@ def test_gesture_stream_wrong_key_and_unreachable_server(server):
     )
     assert res.returncode == 2 and "error" in res.stderr
     res = subprocess.run(
-        [*GESTURE, "stream", "--server", f"http://127.0.0.1:{free_port()}", "--synth", "1", "--retries", "1"],
+        [
+            *GESTURE,
+            "stream",
+            "--server",
+            f"http://127.0.0.1:{free_port()}",
+            "--synth",
+            "1",
+            "--gestures",
+            "1",
+            "--retries",
+            "1",
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -154,7 +180,14 @@ def test_gesture_stream_reconnects_after_a_server_restart(tiny_model):
             text=True,
             cwd=ROOT,
         )
-        time.sleep(4)  # the paced stream (30 fps) is under way
+        # The first JSON line (a window's prediction) comes once the stream is rendered and
+        # flowing; the paced stream (30 fps) then runs for several more seconds.
+        first = []
+        reader = threading.Thread(target=lambda: first.append(proc.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(timeout=120)
+        assert first and first[0].startswith("{"), first
+        time.sleep(2)
     with running_server(tiny_model, port=port):  # the same address comes back
         out, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err

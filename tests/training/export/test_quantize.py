@@ -26,10 +26,11 @@ def _quantize(model, out, *extra: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory):
+    from tests.support.bundled import BUNDLED_STYLES
     from training.synth import write_npz_clips
 
     root = tmp_path_factory.mktemp("clips")
-    write_npz_clips(root, clips_per_class=1, seed=9191, size=128, workers=1, progress=False)
+    write_npz_clips(root, clips_per_class=1, seed=9191, size=128, workers=1, progress=False, styles=BUNDLED_STYLES)
     return root
 
 
