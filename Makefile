@@ -20,8 +20,8 @@ serve:
 	bash .ci/setup serve
 	.venv/bin/gesture serve --host $${GESTURE_HOST:-127.0.0.1} --port $${GESTURE_PORT:-8000}
 
-# Rebuild the bundled default model from scratch (about two hours on 2 CPU cores, see
-# BENCHMARKS.md, "Transfer"): generate SynthGesture v2 in the kiosk, desk and car styles
+# Rebuild the bundled default model from scratch (92 min of training measured on 2 CPU cores;
+# with generation, tuning and the benchmark an estimated 2 h 15 min; BENCHMARKS.md, "Transfer"): generate SynthGesture v2 in the kiosk, desk and car styles
 # (studio and version 1 are never trained on: they measure transfer), train depth alone,
 # then RGB alone (the depth network teaching it where the hand is), then RGB-D fusion from
 # both with modality dropout, then fine-tune the fusion on windows of generated streams;
@@ -31,7 +31,7 @@ serve:
 # there and every training resumes from its last epoch (`--resume`): after an interruption,
 # run the target again and it continues where it stopped. Stage 3 exports its last epoch:
 # its validation clips are isolated clips, so "best" cannot see what it improves (streams).
-BUNDLED_STYLES ?= kiosk,desk,car
+BUNDLED_STYLES ?= kiosk,desk,car  # as training/synth/styles.py BUNDLED_STYLES (the tests' and demo's look)
 BUNDLED_MODEL ?= service/models/synth_lite_rgbd.onnx
 STREAM_WINDOW ?= 48
 data/synth-v2/synth.json:

@@ -1,12 +1,12 @@
 """Clips and streams in the look the bundled model was trained on, for the tests that check
-its answers: SynthGesture v2 in the styles it trained on (`TRAINING_STYLES`),
+its answers: SynthGesture v2 in the styles it trained on (`styles.BUNDLED_STYLES`),
 drawn from seeds never used for training or tuning."""
 
 from __future__ import annotations
 
 from training.synth import Clip, Stream, key_rng
 from training.synth.render_v2 import render_clip_v2, render_stream_v2
-from training.synth.styles import TRAINING_STYLES as BUNDLED_STYLES
+from training.synth.styles import BUNDLED_STYLES
 
 
 def bundled_clip(label: int, seed: int, frames: int | None = None) -> Clip:

@@ -15,8 +15,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from service.inference.model_card import ModelCard
+from service.streaming.windows import Predict
 from training.bench.report import machine_line, write_section
-from training.evaluation.clips import evaluate
+from training.evaluation.clips import evaluate, load_predictor
 from training.evaluation.streams import evaluate_streams
 
 
@@ -44,13 +46,17 @@ def set_styles(data: Path) -> list[str]:
     return list(meta.get("styles", ["v1"]))
 
 
-def score(model: Path, data: Path, hop: int, trained_on: set[str]) -> TransferRow:
-    """Scores one model on one set (every split's clips, and the streams if it has any)."""
-    report, _ = evaluate(model, data, split="all", progress=False)
+def score(
+    model: Path, data: Path, hop: int, trained_on: set[str], predictor: tuple[ModelCard, Predict] | None = None
+) -> TransferRow:
+    """Scores one model on one set (every split's clips, and the streams if it has any);
+    `predictor`: `load_predictor(model)`, loaded once for all sets."""
+    predictor = predictor or load_predictor(model)
+    report, _ = evaluate(model, data, split="all", progress=False, predictor=predictor)
     styles = set_styles(data)
     gestures, accuracy = 0, None
     if (data / "streams").is_dir():
-        _, totals = evaluate_streams(model, data / "streams", hop=hop, progress=False)
+        _, totals = evaluate_streams(model, data / "streams", hop=hop, progress=False, predictor=predictor)
         gestures, accuracy = int(totals["gestures"]), float(totals["levenshtein_accuracy"])
     return TransferRow(
         model=model.name,
@@ -106,7 +112,10 @@ def run_transfer_bench(
 ) -> list[TransferRow]:
     """Scores every model (with the styles it trained on) on every set, prints the table and
     rewrites the `transfer` section."""
-    rows = [score(m, d, hop, seen) for m, seen in models for d in sets]
+    rows = []
+    for model, seen in models:
+        predictor = load_predictor(model)
+        rows += [score(model, d, hop, seen, predictor) for d in sets]
     table = Table(title="transfer")
     for col in ("model", "styles", "seen", "clips", "top-1", "streams"):
         table.add_column(col)

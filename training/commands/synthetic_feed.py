@@ -19,9 +19,9 @@ def render_synthetic(seed: int, gestures: int) -> tuple[list[FramePair], float, 
     """
     from training.synth import CLASS_NAMES, FPS, key_rng
     from training.synth.render_v2 import render_stream_v2
-    from training.synth.styles import TRAINING_STYLES
+    from training.synth.styles import BUNDLED_STYLES
 
-    stream = render_stream_v2(key_rng(seed), size=128, n_gestures=gestures, styles=TRAINING_STYLES)
+    stream = render_stream_v2(key_rng(seed), size=128, n_gestures=gestures, styles=BUNDLED_STYLES)
     names = [CLASS_NAMES[label] for label, _, _ in stream.events]
     return list(zip(stream.rgb, stream.depth)), float(FPS), names
 

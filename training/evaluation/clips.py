@@ -43,14 +43,20 @@ def load_predictor(model: Path, threads: int = 0) -> tuple[ModelCard, Predict]:
 
 
 def evaluate(
-    model: Path, data: Path, layout: str | None = None, split: str = "valid", progress: bool = True
+    model: Path,
+    data: Path,
+    layout: str | None = None,
+    split: str = "valid",
+    progress: bool = True,
+    predictor: tuple[ModelCard, Predict] | None = None,
 ) -> tuple[ClassificationReport, list[str]]:
-    """Top-1/top-5/per-class accuracy and the confusion matrix of `model` on `data`.
+    """Top-1/top-5/per-class accuracy and the confusion matrix of `model` on `data`
+    (`predictor`: `load_predictor(model)` already loaded, to score several sets with one load).
 
     Raises:
         ValueError: the dataset's classes do not match the model's labels.
     """
-    card, predict = load_predictor(model)
+    card, predict = predictor or load_predictor(model)
     kind = layout or detect_layout(Path(data))
     splits = ["train", "valid"] if split == "all" and kind not in ("recorder", "npz") else [split]
     readers = [open_dataset(Path(data), layout=layout, split=s, modalities=tuple(card.modalities)) for s in splits]

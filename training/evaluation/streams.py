@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from service.inference.model_card import ModelCard
 from service.streaming.events import EventParams, GestureEvent, levenshtein_accuracy
-from service.streaming.windows import classify_windows
+from service.streaming.windows import Predict, classify_windows
 from training.evaluation.clips import load_predictor
 
 
@@ -57,10 +58,16 @@ def load_streams(data: Path) -> list[tuple[str, np.ndarray, np.ndarray, dict]]:
 
 
 def evaluate_streams(
-    model: Path, data: Path, hop: int = 4, params: EventParams | None = None, progress: bool = True
+    model: Path,
+    data: Path,
+    hop: int = 4,
+    params: EventParams | None = None,
+    progress: bool = True,
+    predictor: tuple[ModelCard, Predict] | None = None,
 ) -> tuple[list[StreamScore], dict]:
-    """Per-stream scores and the totals (accuracy over all gestures, mean delay)."""
-    card, predict = load_predictor(model)
+    """Per-stream scores and the totals (accuracy over all gestures, mean delay);
+    `predictor`: `load_predictor(model)` already loaded."""
+    card, predict = predictor or load_predictor(model)
     scores = []
     for name, rgb, depth, meta in tqdm(load_streams(data), desc="streams", disable=not progress):
         _, events = classify_windows(

@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 
 from service.settings import default_model_path
-from tests.support.bundled import BUNDLED_STYLES, bundled_clip, bundled_stream
+from tests.support.bundled import bundled_clip, bundled_stream
 from tests.support.server_utils import GESTURE, ROOT
 from training.synth import CLASS_NAMES, write_npz_clips
+from training.synth.styles import BUNDLED_STYLES
 
 pytestmark = pytest.mark.skipif(not default_model_path().is_file(), reason="bundled model not built")
 

@@ -26,8 +26,8 @@ def _quantize(model, out, *extra: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory):
-    from tests.support.bundled import BUNDLED_STYLES
     from training.synth import write_npz_clips
+    from training.synth.styles import BUNDLED_STYLES
 
     root = tmp_path_factory.mktemp("clips")
     write_npz_clips(root, clips_per_class=1, seed=9191, size=128, workers=1, progress=False, styles=BUNDLED_STYLES)
