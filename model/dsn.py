@@ -67,6 +67,11 @@ class DecoupledSpatialNetwork(nn.Module):
         Returns:
             [B, T, D] per-frame features.
         """
+        return self.LinearMap(self.pooled(x, guidance))  # [B, T, D]
+
+    def pooled(self, x: torch.Tensor, guidance: torch.Tensor | None) -> torch.Tensor:
+        """The convolutional trunk, spatially averaged: [B, 3, T, H, W] -> [B, T, C5] (what
+        `LinearMap` projects to D; `gesture adapt` caches it and trains from there on)."""
         pyramid: list[torch.Tensor | None] = [None, None, None]
         if self.use_frp and guidance is not None:
             pyramid = list(guidance_pyramid(guidance, self.feature_widths(x.shape[-1])))
@@ -83,5 +88,4 @@ class DecoupledSpatialNetwork(nn.Module):
         x = self.MaxPool3d_5a_2x2(x)
         x = self._frp(self.Mixed_5b(x), pyramid[2])
         x = self.Mixed_5c(x)  # [B, C5, T, h, w]
-        x = x.mean(dim=(3, 4)).transpose(1, 2)  # [B, T, C5]
-        return self.LinearMap(x)  # [B, T, D]
+        return x.mean(dim=(3, 4)).transpose(1, 2)  # [B, T, C5]

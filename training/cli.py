@@ -14,7 +14,7 @@ from typing import Any
 import typer
 
 from service import cli as service_cli
-from training.commands import bench, data, evaluate, export, train
+from training.commands import adapt, bench, data, evaluate, export, train
 from training.commands.synthetic_feed import register_synthetic_feed
 from training.commands.training_extra import needs_training_extra
 
@@ -47,6 +47,7 @@ _training_command("quantize", export.quantize_cmd)
 _training_command("tune-events", evaluate.tune_events_cmd)
 _training_command("evaluate-stream", evaluate.evaluate_stream_cmd)
 _training_command("export", export.export_cmd)
+_training_command("adapt", adapt.adapt_cmd)
 _training_command("record", data.record)
 _training_command("bench", bench.bench)
 

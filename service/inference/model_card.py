@@ -14,7 +14,7 @@ from typing import Any
 FORMAT_VERSION = "1"
 DEPTH_ENCODINGS = ("gray", "jet", "jet_bgr")
 # Metadata keys whose values are JSON (the rest are plain strings).
-_JSON_KEYS = ("labels", "modalities", "config", "outputs")
+_JSON_KEYS = ("labels", "modalities", "config", "outputs", "events", "adapted")
 
 
 class ModelCardError(ValueError):
@@ -45,6 +45,11 @@ class ModelCard:
         source: where the weights came from (checkpoint name, training run).
         outputs: output names; the first is the logits the service uses.
         config: the full network config (JSON object).
+        events: the event detector's settings for this model (`threshold`, `smoothing`,
+            `min_windows`, `release_windows`, and `tuned_on`, what they were chosen on);
+            empty: the service's defaults (`service/streaming/events.py`).
+        adapted: for a model written by `gesture adapt`, what it was adapted from and on
+            (base model, takes per class, a hash of the takes, held-out results).
     """
 
     labels: list[str]
@@ -62,6 +67,8 @@ class ModelCard:
     source: str = ""
     outputs: list[str] = field(default_factory=lambda: ["logits"])
     config: dict[str, Any] = field(default_factory=dict)
+    events: dict[str, Any] = field(default_factory=dict)
+    adapted: dict[str, Any] = field(default_factory=dict)
     format_version: str = FORMAT_VERSION
 
     def __post_init__(self) -> None:
@@ -86,6 +93,8 @@ class ModelCard:
         """String key/value pairs for ONNX `metadata_props`."""
         out: dict[str, str] = {}
         for key, value in asdict(self).items():
+            if key in ("events", "adapted") and not value:
+                continue  # absent means none: older readers see the same keys as before
             out[key] = json.dumps(value) if key in _JSON_KEYS else str(value)
         return out
 
@@ -116,6 +125,8 @@ class ModelCard:
                 source=meta.get("source", ""),
                 outputs=list(json.loads(meta.get("outputs", '["logits"]'))),
                 config=dict(json.loads(meta.get("config", "{}"))),
+                events=dict(json.loads(meta.get("events", "{}"))),
+                adapted=dict(json.loads(meta.get("adapted", "{}"))),
                 format_version=meta.get("format_version", FORMAT_VERSION),
             )
         except (ValueError, TypeError) as exc:

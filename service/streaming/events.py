@@ -27,6 +27,33 @@ class EventParams:
     min_windows: int = 3
     release_windows: int = 2
 
+    @classmethod
+    def for_model(cls, settings: dict | None) -> EventParams:
+        """The settings a model card carries (`ModelCard.events`), the defaults for the keys
+        it lacks; values out of range fall back to the defaults too (a card is data)."""
+        settings = settings or {}
+        default = cls()
+        try:
+            threshold = float(settings.get("threshold", default.threshold))
+            smoothing = int(settings.get("smoothing", default.smoothing))
+            min_windows = int(settings.get("min_windows", default.min_windows))
+            release = int(settings.get("release_windows", default.release_windows))
+        except (TypeError, ValueError):
+            return default
+        if not (0.0 < threshold <= 1.0 and smoothing >= 1 and min_windows >= 1 and release >= 1):
+            return default
+        return cls(threshold, smoothing, min_windows, release)
+
+    def to_card(self, tuned_on: str) -> dict:
+        """These settings as a model card's `events` entry."""
+        return {
+            "threshold": self.threshold,
+            "smoothing": self.smoothing,
+            "min_windows": self.min_windows,
+            "release_windows": self.release_windows,
+            "tuned_on": tuned_on,
+        }
+
 
 @dataclass(frozen=True)
 class GestureEvent:

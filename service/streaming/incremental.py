@@ -50,7 +50,7 @@ class IncrementalStream:
         self.card, self.stages, self.hop, self.window = card, stages, hop, window
         self.stride = window // card.frames
         self.offset = (self.stride - 1) // 2
-        self.detector = EventDetector(card.labels, params)
+        self.detector = EventDetector(card.labels, params or EventParams.for_model(card.events))
         self.pending: dict[str, list[np.ndarray]] = {m: [] for m in card.modalities}
         self.pending_index: list[int] = []  # raw index of each pending grid frame
         self.state = {k: v.copy() for k, v in stages.zero_state.items()}

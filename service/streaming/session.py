@@ -51,7 +51,7 @@ class StreamSession:
             raise ValueError(f"window must be at least the model's {card.frames} frames")
         self.buffers: dict[str, deque[np.ndarray]] = {m: deque(maxlen=self.window) for m in card.modalities}
         self.indices: deque[int] = deque(maxlen=self.window)
-        self.detector = EventDetector(card.labels, params)
+        self.detector = EventDetector(card.labels, params or EventParams.for_model(card.events))
         self.since_window = 0
 
     def push(self, index: int, rgb: np.ndarray | None, depth: np.ndarray | None) -> Window | None:

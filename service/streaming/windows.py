@@ -66,7 +66,7 @@ def classify_windows(
 ) -> tuple[list[WindowPrediction], list[GestureEvent]]:
     """Slide over a whole recording; returns the timeline and the detected events."""
     n = (rgb if rgb is not None else depth).shape[0]  # type: ignore[union-attr]
-    detector = EventDetector(card.labels, params)
+    detector = EventDetector(card.labels, params or EventParams.for_model(card.events))
     timeline, events = [], []
     for end in window_ends(n, card.stream_window, hop):
         probs = softmax(predict(window_inputs(rgb, depth, end, card))[0])
