@@ -119,7 +119,7 @@ def _state_from_graph(net: nn.Module, proto: onnx.ModelProto) -> tuple[dict[str,
         bias = inits.get(f"{PREFIX}{conv}.weight_bias")
         if bias is None:
             continue  # not folded: its own parameters are loaded by name below
-        eps = float(getattr(net.get_submodule(bn), "eps"))
+        eps = float(net.get_submodule(bn).eps)
         out[f"{bn}.weight"] = torch.ones_like(state[f"{bn}.weight"])
         out[f"{bn}.bias"] = torch.from_numpy(bias.copy()).to(state[f"{bn}.bias"].dtype)
         out[f"{bn}.running_mean"] = torch.zeros_like(state[f"{bn}.running_mean"])

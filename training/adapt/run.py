@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
 from service.streaming.events import EventParams
 from training.adapt.fit import choose_parts, fit, predict
 from training.adapt.onnx_weights import read_network
 from training.adapt.report import held_out_scores
 from training.adapt.takes import load_takes, stratified_split
 from training.adapt.views import ViewMaker, make_views
-from training.adapt.vocabulary import reheaded
+from training.adapt.vocabulary import closest_base_classes, reheaded
 from training.export.onnx import export_onnx
 from training.export.stages import export_stages, supports_stages
 from training.train_config import load_train_config
@@ -108,7 +107,10 @@ def adapt(opts: AdaptOptions, say: Callable[[str], None] = lambda _m: None) -> d
     )
     views_s = time.monotonic() - t_views
 
-    adapted, known = reheaded(base, card.labels, takes.labels, opts.seed)
+    start_from = _start_rows(base, train, card.labels, takes.labels)
+    if start_from:
+        say("new classes start from: " + ", ".join(f"{k} <- {v}" for k, v in start_from.items()))
+    adapted, known = reheaded(base, card.labels, takes.labels, opts.seed, start_from)
     result = fit(adapted, train, held, parts, cfg.optim, deadline, opts.seed, opts.progress)
     say(f"{result.epochs} epochs, best {result.best_epoch}: {result.stopped}")
 
@@ -120,26 +122,15 @@ def adapt(opts: AdaptOptions, say: Callable[[str], None] = lambda _m: None) -> d
         )
         if opts.refit and time.monotonic() < deadline:
             refit_epochs = result.best_epoch
-            adapted = _refit(
-                opts,
-                maker,
-                base,
-                card.labels,
-                takes.labels,
-                split.held_out,
-                per_take,
-                train,
-                parts,
-                refit_epochs,
-                deadline,
-                cfg.optim,
-            )
+            vocab = (card.labels, takes.labels, start_from)
+            adapted = _refit(opts, maker, base, vocab, (split.held_out, per_take, train), parts, refit_epochs, deadline)
             say(f"refit on all {len(truth)} takes for {refit_epochs} epochs")
     report: dict[str, Any] = {
         "base": {"model": str(opts.base), "source": card.source, "classes": len(card.labels)},
         "data": {"folder": str(opts.data), "takes": takes.counts, "sha256": takes.digest},
         "labels": takes.labels,
         "from_base": known,
+        "start_from": start_from,
         "split": split.note,
         "train_takes": len(split.train),
         "held_out_takes": len(split.held_out),
@@ -179,21 +170,47 @@ def adapt(opts: AdaptOptions, say: Callable[[str], None] = lambda _m: None) -> d
     return report
 
 
-def _refit(opts, maker, base, base_labels, labels, held_out, per_take, train, parts, epochs, deadline, optim):  # type: ignore[no-untyped-def]
-    """A fresh copy of the base trained on every take (augmented views of the held-out
-    takes added to the training views) for `epochs` epochs."""
+def _start_rows(base, views, base_labels: list[str], labels: list[str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """{new class: base class its takes look like} for classes the base does not know by name."""
+    import torch
+
+    probs = torch.softmax(torch.from_numpy(predict(base, views)), dim=1).numpy()
+    return closest_base_classes(labels, base_labels, views.labels.numpy(), probs)
+
+
+def _refit(opts, maker, base, vocab, views, parts, epochs, deadline):  # type: ignore[no-untyped-def]
+    """A fresh copy of the base trained on every take for `epochs` epochs.
+
+    Args:
+        vocab: (base labels, new labels, start_from) as `reheaded` takes them.
+        views: (held-out clip ids, views per take, the training views): augmented views of
+            the held-out takes are made and added to the training views.
+    """
     import torch
 
     from training.adapt.views import Views
 
+    held_out, per_take, train = views
     extra = make_views(maker, base, held_out, per_take, opts.seed + 1, "held-out views", progress=opts.progress)
     both = Views(
         {m: torch.cat([train.features[m], extra.features[m]]) for m in train.features},
         torch.cat([train.labels, extra.labels]),
         torch.cat([train.clip, extra.clip]),
     )
-    net, _ = reheaded(base, base_labels, labels, opts.seed)
-    fit(net, both, None, parts, optim, deadline, opts.seed, opts.progress, epochs=epochs, desc="refit")
+    base_labels, labels, start_from = vocab
+    net, _ = reheaded(base, base_labels, labels, opts.seed, start_from)
+    fit(
+        net,
+        both,
+        None,
+        parts,
+        load_train_config(CONFIG).optim,
+        deadline,
+        opts.seed,
+        opts.progress,
+        epochs=epochs,
+        desc="refit",
+    )
     return net
 
 

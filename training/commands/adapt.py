@@ -16,10 +16,12 @@ def adapt_cmd(
         ..., "--data", help="Your takes: `gesture record`'s folder, .npz clips + labels.csv, or a split-file layout."
     ),
     out: Path = typer.Option(..., "--out", "-o", help="Adapted ONNX model to write (its stages go beside it)."),
-    base: Path | None = typer.Option(None, "--base", help="Model to start from (default: the one `gesture serve` runs)."),
+    base: Path | None = typer.Option(None, "--base", help="Model to start from (default: what `gesture serve` runs)."),
     minutes: float = typer.Option(10.0, "--minutes", min=1.0, help="Time budget for the whole run, export included."),
     retrain: str = typer.Option(
-        "auto", "--retrain", help="auto (from the takes per class), head (class rows only) or temporal (all after the trunk)."
+        "auto",
+        "--retrain",
+        help="auto (from takes per class), head (class rows only) or temporal (all after the trunk).",
     ),
     hold_out: float = typer.Option(
         0.2, "--hold-out", min=0.0, max=0.5, help="Share of each class's takes held out for the report (0: none)."
@@ -84,4 +86,3 @@ def _print_report(report: dict) -> None:
         f"serve it with `gesture serve --model {report['out']}`",
         highlight=False,
     )
-
