@@ -6,7 +6,7 @@ rebuilt; its weights are the graph's initializers, under the PyTorch names, exce
 the exporter's optimiser rewrote them:
 
 - a BatchNorm after a convolution is folded into it: the conv weight holds the folded
-  weight and `<conv>.weight_bias` the folded bias. We load the folded weight and turn the
+  weight and `<conv>.weight_bias` the folded bias (no bias when it is all zeros). We load the folded weight and turn the
   BatchNorm into a plain bias (weight 1, mean 0, variance 1 - eps), which computes the
   same function in eval mode;
 - a Linear weight used by a MatMul is stored transposed under a generated name; the
@@ -40,6 +40,9 @@ PREFIX = "net."  # the inference wrappers hold the network as `net`
 # projection, CAPF's reconstruction decoder and modality discriminator); they keep their
 # initial values, and adapt trains without the losses that use them.
 NOT_IN_GRAPH = ("rcm.linear.", "fusion_model.decoder.", "fc.weight")
+# FRP weights still at their initial (1, 0) leave no trace (x * 0 and 1 * x are optimised
+# away): kept at that value, which the logits check confirms.
+MAY_BE_INITIAL = ("frp_module.rpconv1d.",)
 _FX_WEIGHT = re.compile(r"aten\.linear\.default\]\(args = \(%[\w.]+, %(p_[\w]+)")
 
 
@@ -53,7 +56,8 @@ def _mangle(name: str) -> str:
 
 
 def _transposed_linears(graph: onnx.GraphProto, inits: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """{placeholder name: weight [out, in]} for Linear weights stored transposed for MatMul."""
+    """{placeholder name: weight [out, in]} for Linear weights stored transposed for MatMul
+    (LayerNorm parameters are added to the same map by `_layer_norms`)."""
     found: dict[str, np.ndarray] = {}
     for node in graph.node:
         if node.op_type != "MatMul" or len(node.input) < 2 or node.input[1] not in inits:
@@ -62,6 +66,20 @@ def _transposed_linears(graph: onnx.GraphProto, inits: dict[str, np.ndarray]) ->
         match = _FX_WEIGHT.search(meta.get("pkg.torch.onnx.fx_node", ""))
         if match:
             found[match.group(1)] = inits[node.input[1]].T
+    return found
+
+
+def _layer_norms(graph: onnx.GraphProto, inits: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """{placeholder name: array} for LayerNorm weights and biases, from the nodes that use
+    them (the optimiser shares one initializer between equal-valued ones, e.g. untrained)."""
+    found: dict[str, np.ndarray] = {}
+    for node in graph.node:
+        if node.op_type != "LayerNormalization" or len(node.input) < 3:
+            continue
+        fx = next((m.value for m in node.metadata_props if m.key == "pkg.torch.onnx.fx_node"), "")
+        params = re.findall(r"%(p_\w+)", fx)
+        if len(params) == 2 and all(i in inits for i in node.input[1:3]):
+            found[params[0]], found[params[1]] = inits[node.input[1]], inits[node.input[2]]
     return found
 
 
@@ -110,15 +128,18 @@ def _state_from_graph(net: nn.Module, proto: onnx.ModelProto) -> tuple[dict[str,
     """The state dict the graph implies, and the parameter names it does not hold."""
     inits = {i.name: numpy_helper.to_array(i) for i in proto.graph.initializer}
     linears = _transposed_linears(proto.graph, inits)
+    linears.update(_layer_norms(proto.graph, inits))
     frp = _frp_weights(proto.graph, inits)
     folded = _norm_layers(net)
     state = net.state_dict()
     out: dict[str, torch.Tensor] = {}
     missing: list[str] = []
     for bn, conv in folded.items():
-        bias = inits.get(f"{PREFIX}{conv}.weight_bias")
-        if bias is None:
+        if f"{PREFIX}{bn}.running_mean" in inits or f"{PREFIX}{conv}.weight" not in inits:
             continue  # not folded: its own parameters are loaded by name below
+        bias = inits.get(f"{PREFIX}{conv}.weight_bias")  # absent when the folded bias is all zeros
+        if bias is None:
+            bias = np.zeros(tuple(state[f"{bn}.bias"].shape), np.float32)
         eps = float(net.get_submodule(bn).eps)
         out[f"{bn}.weight"] = torch.ones_like(state[f"{bn}.weight"])
         out[f"{bn}.bias"] = torch.from_numpy(bias.copy()).to(state[f"{bn}.bias"].dtype)
@@ -175,7 +196,7 @@ def read_network(path: str | Path, check: bool = True) -> tuple[UnimodalNetwork 
     kind = "rgbd" if card.modalities == ["rgb", "depth"] else card.modalities[0]
     net = build_model(cfg, kind).eval()
     state, missing = _state_from_graph(net, proto)
-    missing = [m for m in missing if not any(part in m for part in NOT_IN_GRAPH)]
+    missing = [m for m in missing if not any(part in m for part in NOT_IN_GRAPH + MAY_BE_INITIAL)]
     if missing:
         raise OnnxWeightsError(f"{path}: {len(missing)} parameters not found in the graph (first: {missing[0]})")
     net.load_state_dict(state)

@@ -74,9 +74,9 @@ def adapt(opts: AdaptOptions, say: Callable[[str], None] = lambda _m: None) -> d
     start = time.monotonic()
     budget = opts.minutes * 60.0
     deadline = start + max(30.0, budget - EXPORT_RESERVE_S)
-    say(f"base model {opts.base}")
     base, card = read_network(opts.base)
     takes = load_takes(opts.data, card.modalities)
+    say(f"base model {opts.base}")
     truth = [e.label for e in takes.reader.entries]
     split = stratified_split(truth, takes.labels, opts.seed, opts.hold_out)
     say(f"{len(truth)} takes of {len(takes.labels)} classes; {split.note}")

@@ -8,7 +8,7 @@ import typer
 
 from training.commands.common import console, parse_ints
 
-SUITES = ("model", "incremental", "batching", "quantization", "capacity", "transfer")
+SUITES = ("model", "incremental", "batching", "quantization", "capacity", "transfer", "adapt")
 TRANSFER_SEED = 4242  # the held-out transfer sets (no training set uses it)
 
 
@@ -51,6 +51,10 @@ def bench(
     trained_on: str = typer.Option(
         "v1", "--trained-on", help="transfer: the styles the models were trained on (comma-separated)."
     ),
+    adapt_takes: str = typer.Option("2,3,5,10", "--adapt-takes", help="adapt: takes per class to adapt on."),
+    adapt_style: str = typer.Option(
+        "studio", "--adapt-style", help="adapt: the generated style the takes are drawn in (one the base never saw)."
+    ),
 ) -> None:
     """Every benchmark in one run, each rewriting its own section of BENCHMARKS.md: `model`
     (parameters, GFLOPs, eager PyTorch vs onnxruntime per window, fraction of the machine's
@@ -79,6 +83,7 @@ def bench(
         transfer_models,
         transfer_sets,
         trained_on,
+        (adapt_takes, adapt_style),
     )
 
 
@@ -114,6 +119,7 @@ def _run_suites(
     transfer_models: str | None,
     transfer_sets: str | None,
     trained_on: str,
+    adapt_options: tuple[str, str] = ("2,3,5,10", "studio"),
 ) -> None:
     """Generates the data the chosen suites need when missing, then runs them in SUITES
     order (the arguments are `bench`'s options; `served` the ONNX model to measure)."""
@@ -144,6 +150,14 @@ def _run_suites(
         run_capacity_bench(served, out, parse_ints(capacity_streams), seconds, size)
     if "transfer" in chosen:
         _transfer(served, transfer_models, transfer_sets, trained_on, out, hop)
+    if "adapt" in chosen:
+        import sys
+
+        from training.bench.adapt import run_adapt_bench
+
+        command = "gesture " + " ".join(sys.argv[1:])
+        takes, style = adapt_options
+        run_adapt_bench(served, out, parse_ints(takes), Path("data/adapt-bench"), style, 10.0, command)
 
 
 def _transfer(served: Path, models: str | None, sets: str | None, trained_on: str, out: Path, hop: int) -> None:

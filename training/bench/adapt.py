@@ -1,0 +1,113 @@
+"""Adapt benchmark: `gesture adapt` on a generated style the base model never saw, against
+takes per class and vocabulary; accuracy by `gesture evaluate` on other takes, wall time of
+the whole adapt run (export included) on this machine."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from training.adapt.run import AdaptOptions, adapt
+from training.adapt.vocabulary_sets import SIX_COMMANDS, write_vocabulary_set
+from training.bench.report import machine_line, write_section
+from training.evaluation.clips import evaluate
+
+SOURCE_SEED = 21
+EVAL_TAKES = 8  # per class, never adapted on
+VOCABULARIES = {"six commands (new names)": SIX_COMMANDS, "base's 13 classes": None}
+
+
+@dataclass(frozen=True)
+class AdaptRow:
+    """One adapt run: vocabulary, takes per class, the adapted model's top-1 on the
+    evaluation takes, the base model's (None where it does not know the names), seconds."""
+
+    vocabulary: str
+    takes: int
+    classes: int
+    eval_clips: int
+    top1: float
+    base_top1: float | None
+    retrained: str
+    seconds: float
+
+
+def ensure_source(folder: Path, per_class: int, style: str) -> None:
+    """Generate the npz set the runs cut their takes from, when missing."""
+    if (folder / "labels.csv").is_file():
+        return
+    from training.synth.writers.npz import write_npz_clips
+
+    Console(stderr=True).print(f"{folder} missing: generating it ({style}, seed {SOURCE_SEED}, {per_class} per class)")
+    write_npz_clips(folder, per_class, SOURCE_SEED, styles=(style,))
+
+
+def run_adapt_bench(
+    base: Path, out: Path, takes: list[int], work: Path, style: str, minutes: float, command: str
+) -> list[AdaptRow]:
+    """Every (vocabulary, takes) run; prints the table and rewrites the `adapt` section."""
+    source = work / f"source-{style}"
+    ensure_source(source, max(takes) + EVAL_TAKES, style)
+    rows = []
+    for vocab_name, names in VOCABULARIES.items():
+        tag = "six" if names else "base"
+        eval_dir = work / f"{tag}-eval"
+        shutil.rmtree(eval_dir, ignore_errors=True)
+        write_vocabulary_set(source, eval_dir, names, max(takes), EVAL_TAKES)
+        base_top1 = None if names else evaluate(base, eval_dir, split="all", progress=False)[0].top1
+        for n in takes:
+            train_dir = work / f"{tag}-takes{n}"
+            shutil.rmtree(train_dir, ignore_errors=True)
+            counts = write_vocabulary_set(source, train_dir, names, 0, n)
+            model = work / f"{tag}-takes{n}.onnx"
+            t0 = time.monotonic()
+            report = adapt(AdaptOptions(data=train_dir, out=model, base=base, minutes=minutes, progress=False))
+            seconds = time.monotonic() - t0
+            result, _ = evaluate(model, eval_dir, split="all", progress=False)
+            rows.append(
+                AdaptRow(vocab_name, n, len(counts), result.count, result.top1, base_top1, report["retrained"], seconds)
+            )
+            Console(stderr=True).print(f"{vocab_name}, {n} takes: {result.top1:.1%} ({seconds:.0f} s)")
+    _print(rows)
+    write_section(out, "adapt", render(rows, command, base, style))
+    return rows
+
+
+def _print(rows: list[AdaptRow]) -> None:
+    table = Table(title="adapt")
+    for col in ("vocabulary", "takes/class", "top-1", "base top-1", "retrained", "seconds"):
+        table.add_column(col)
+    for r in rows:
+        base = "-" if r.base_top1 is None else f"{r.base_top1:.1%}"
+        table.add_row(r.vocabulary, str(r.takes), f"{r.top1:.1%}", base, r.retrained, f"{r.seconds:.0f}")
+    Console().print(table)
+
+
+def render(rows: list[AdaptRow], command: str, base: Path, style: str) -> str:
+    lines = [
+        "## Adapt: a few takes of a style the base model never saw",
+        "",
+        f"Command: `{command}`  ",
+        f"Machine: {machine_line()}  ",
+        f"Base model: `{base}`. Takes: generated `{style}` clips (a style the base never trained on), "
+        f"seed {SOURCE_SEED}; each run adapts on the first N takes per class and is scored by `gesture evaluate` "
+        f"on {EVAL_TAKES} other takes per class. `six commands` renames six of our gestures "
+        f"({', '.join(f'{k} -> {v}' for k, v in SIX_COMMANDS.items())}) with new ids. Seconds: the whole "
+        "`gesture adapt` run (views, training, refit, ONNX export of the model and its stages). One run per row: "
+        "with 48-104 evaluation clips, one clip is 1-2 points.",
+        "",
+        "| vocabulary | takes per class | evaluation clips | adapted top-1 | base model top-1 | retrained | seconds |",
+        "| --- | ---: | ---: | ---: | ---: | --- | ---: |",
+    ]
+    for r in rows:
+        base_text = "- (names unknown to it)" if r.base_top1 is None else f"{r.base_top1:.1%}"
+        lines.append(
+            f"| {r.vocabulary} | {r.takes} | {r.eval_clips} | {r.top1:.1%} | {base_text} | {r.retrained} "
+            f"| {r.seconds:.0f} |"
+        )
+    return "\n".join(lines) + "\n"
