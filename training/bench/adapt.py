@@ -50,7 +50,8 @@ def ensure_source(folder: Path, per_class: int, style: str) -> None:
 def run_adapt_bench(
     base: Path, out: Path, takes: list[int], work: Path, style: str, minutes: float, command: str
 ) -> list[AdaptRow]:
-    """Every (vocabulary, takes) run; prints the table and rewrites the `adapt` section."""
+    """Every (vocabulary, takes) run; prints the table and rewrites the `adapt` section
+    after each run (a run takes minutes: an interrupted suite keeps the rows it finished)."""
     source = work / f"source-{style}"
     ensure_source(source, max(takes) + EVAL_TAKES, style)
     rows = []
@@ -73,8 +74,8 @@ def run_adapt_bench(
                 AdaptRow(vocab_name, n, len(counts), result.count, result.top1, base_top1, report["retrained"], seconds)
             )
             Console(stderr=True).print(f"{vocab_name}, {n} takes: {result.top1:.1%} ({seconds:.0f} s)")
+            write_section(out, "adapt", render(rows, command, base, style))  # after each run: a long suite
     _print(rows)
-    write_section(out, "adapt", render(rows, command, base, style))
     return rows
 
 
