@@ -102,7 +102,7 @@ def test_bad_takes_get_one_error_line(tmp_path, source, staged_tiny, tiny_depth_
         with np.load(clip) as z:
             arrays = {k: z[k] for k in z.files if k != "rgb"}
         np.savez(clip, **arrays)
-    assert "no rgb frames" in _error_line(
+    assert "no 'rgb' array" in _error_line(
         run_gesture("adapt", "--data", depth_only, "--out", tmp_path / "a.onnx", "--base", staged_tiny)
     )
     assert "not a gesture model" in _error_line(
