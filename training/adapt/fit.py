@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -77,17 +77,15 @@ def predict(net: nn.Module, views: Views, batch: int = 64) -> np.ndarray:
     return torch.cat(out).numpy() if out else np.zeros((0, 0), np.float32)
 
 
-@dataclass
+@dataclass(frozen=True)
 class FitResult:
-    """What the loop did: epochs run, the best epoch, its held-out accuracy (None without
-    held-out takes), why it stopped, the seconds it took, and the per-epoch history."""
+    """What the loop did: epochs run, the best epoch (the last without held-out takes), why
+    it stopped, and the seconds it took."""
 
     epochs: int
     best_epoch: int
-    best_accuracy: float | None
     stopped: str
     seconds: float
-    history: list[dict[str, float]] = field(default_factory=list)
 
 
 def fit(
@@ -126,16 +124,14 @@ def fit(
     epochs = horizon if epochs is None else max(1, min(epochs, horizon))
     steps = max(1, math.ceil(len(train_views) / optim.batch_size))
     lr_at = lambda e: optim.lr_min + 0.5 * (optim.lr - optim.lr_min) * (1 + math.cos(math.pi * e / horizon))  # noqa: E731
-    best_state, best_epoch, best_score = copy.deepcopy(net.state_dict()), 0, (-1.0, 0.0)
-    history: list[dict[str, float]] = []
+    best_state, best_epoch, best_score = None, 0, (-1.0, 0.0)
+    ran = 0
     stopped = "schedule done"
     generator = torch.Generator().manual_seed(seed)
     bar = tqdm(total=epochs, desc=f"{desc} ({parts})", unit="epoch", disable=not progress)
-    epoch = 0
     for epoch in range(1, epochs + 1):
         if time.monotonic() >= deadline:
             stopped = "time budget reached"
-            epoch -= 1
             break
         for group in opt.param_groups:
             group["lr"] = lr_at(epoch - 1)
@@ -154,37 +150,26 @@ def fit(
             torch.nn.utils.clip_grad_norm_(params, optim.grad_clip)
             opt.step()
             total += loss.item()
-        record = {"epoch": epoch, "loss": total / steps}
-        if has_held:
-            assert held_views is not None
-            logits = predict(net, held_views)
-            acc = float((logits.argmax(1) == held_views.labels.numpy()).mean())
-            held_loss = float(F.cross_entropy(torch.from_numpy(logits), held_views.labels))
-            record.update(held_accuracy=acc, held_loss=held_loss)
-            score = (acc, -held_loss)
-            if score > best_score:
-                best_state, best_epoch, best_score = copy.deepcopy(net.state_dict()), epoch, score
-            elif epoch - best_epoch >= PATIENCE:
-                history.append(record)
-                bar.update(1)
-                stopped = f"early stop: no better held-out score for {PATIENCE} epochs"
-                break
-            bar.set_postfix(loss=f"{record['loss']:.3f}", held=f"{acc:.0%}", best=f"{best_score[0]:.0%}")
-        else:
-            best_state, best_epoch = copy.deepcopy(net.state_dict()), epoch
-            bar.set_postfix(loss=f"{record['loss']:.3f}")
-        history.append(record)
+        ran = epoch
         bar.update(1)
+        if not has_held:
+            best_epoch = epoch  # the last epoch is the model
+            bar.set_postfix(loss=f"{total / steps:.3f}")
+            continue
+        assert held_views is not None
+        logits = predict(net, held_views)
+        acc = float((logits.argmax(1) == held_views.labels.numpy()).mean())
+        score = (acc, -float(F.cross_entropy(torch.from_numpy(logits), held_views.labels)))
+        if score > best_score:
+            best_state, best_epoch, best_score = copy.deepcopy(net.state_dict()), epoch, score
+        elif epoch - best_epoch >= PATIENCE:
+            stopped = f"early stop: no better held-out score for {PATIENCE} epochs"
+            break
+        bar.set_postfix(loss=f"{total / steps:.3f}", held=f"{acc:.0%}", best=f"{best_score[0]:.0%}")
     bar.close()
-    net.load_state_dict(best_state)
+    if best_state is not None:
+        net.load_state_dict(best_state)
     for p in net.parameters():
         p.requires_grad_(True)
     _set_mode(net, False)
-    return FitResult(
-        epochs=len(history),
-        best_epoch=best_epoch,
-        best_accuracy=best_score[0] if has_held else None,
-        stopped=stopped,
-        seconds=time.monotonic() - t0,
-        history=history,
-    )
+    return FitResult(epochs=ran, best_epoch=best_epoch, stopped=stopped, seconds=time.monotonic() - t0)

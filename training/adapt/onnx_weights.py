@@ -183,7 +183,7 @@ def read_network(path: str | Path, check: bool = True) -> tuple[UnimodalNetwork 
     try:
         proto = onnx.load(str(path))
         card = ModelCard.from_metadata({e.key: e.value for e in proto.metadata_props})
-    except (ModelCardError, onnx.onnx_cpp2py_export.checker.ValidationError, OSError) as exc:  # type: ignore[attr-defined]
+    except ModelCardError as exc:
         raise OnnxWeightsError(f"{path}: not a gesture model ({exc})") from exc
     except Exception as exc:  # protobuf's DecodeError and friends
         raise OnnxWeightsError(f"{path}: not a readable ONNX file ({exc})") from exc

@@ -19,8 +19,7 @@ from training.adapt.report import held_out_scores
 from training.adapt.takes import load_takes, stratified_split
 from training.adapt.views import ViewMaker, make_views
 from training.adapt.vocabulary import closest_base_classes, reheaded
-from training.export.onnx import export_onnx
-from training.export.stages import export_stages, supports_stages
+from training.export.stages import export_with_stages
 from training.train_config import load_train_config
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "adapt.yaml"
@@ -116,6 +115,7 @@ def adapt(opts: AdaptOptions, say: Callable[[str], None] = lambda _m: None) -> d
 
     scores = None
     refit_epochs = 0
+    t_refit = time.monotonic()
     if held is not None:
         scores = held_out_scores(
             takes.labels, held.labels.numpy(), predict(adapted, held), card.labels, predict(base, held)
@@ -123,7 +123,8 @@ def adapt(opts: AdaptOptions, say: Callable[[str], None] = lambda _m: None) -> d
         if opts.refit and time.monotonic() < deadline:
             refit_epochs = result.best_epoch
             vocab = (card.labels, takes.labels, start_from)
-            adapted = _refit(opts, maker, base, vocab, (split.held_out, per_take, train), parts, refit_epochs, deadline)
+            views = (split.held_out, per_take, train)
+            adapted = _refit(opts, maker, base, vocab, views, (parts, cfg.optim), refit_epochs, deadline)
             say(f"refit on all {len(truth)} takes for {refit_epochs} epochs")
     report: dict[str, Any] = {
         "base": {"model": str(opts.base), "source": card.source, "classes": len(card.labels)},
@@ -141,7 +142,11 @@ def adapt(opts: AdaptOptions, say: Callable[[str], None] = lambda _m: None) -> d
         "stopped": result.stopped,
         "refit_epochs": refit_epochs,
         "held_out": scores,
-        "seconds": {"views": round(views_s, 1), "fit": round(result.seconds, 1)},
+        "seconds": {
+            "views": round(views_s, 1),
+            "fit": round(result.seconds, 1),
+            "refit": round(time.monotonic() - t_refit, 1) if refit_epochs else 0.0,
+        },
     }
     t_export = time.monotonic()
     events = EventParams.for_model(card.events)
@@ -156,14 +161,7 @@ def adapt(opts: AdaptOptions, say: Callable[[str], None] = lambda _m: None) -> d
         ),
     )
     say(f"exporting {opts.out}")
-    report["seconds"]["export"] = 0.0  # filled below; the card records the run without it
-    new_card = dataclasses.replace(new_card, adapted=_card_summary(report))
-    export_onnx(adapted, new_card, opts.out)
-    if supports_stages(adapted):
-        from service.inference.model_card import read_model_card
-
-        written, _ = read_model_card(str(opts.out))
-        export_stages(adapted, written, opts.out)
+    export_with_stages(adapted, dataclasses.replace(new_card, adapted=_card_summary(report)), opts.out)
     report["seconds"]["export"] = round(time.monotonic() - t_export, 1)
     report["seconds"]["total"] = round(time.monotonic() - start, 1)
     report["out"] = str(opts.out)
@@ -178,13 +176,14 @@ def _start_rows(base, views, base_labels: list[str], labels: list[str]) -> dict[
     return closest_base_classes(labels, base_labels, views.labels.numpy(), probs)
 
 
-def _refit(opts, maker, base, vocab, views, parts, epochs, deadline):  # type: ignore[no-untyped-def]
+def _refit(opts, maker, base, vocab, views, training, epochs, deadline):  # type: ignore[no-untyped-def]
     """A fresh copy of the base trained on every take for `epochs` epochs.
 
     Args:
         vocab: (base labels, new labels, start_from) as `reheaded` takes them.
         views: (held-out clip ids, views per take, the training views): augmented views of
             the held-out takes are made and added to the training views.
+        training: (parts to retrain, optimiser settings) of the first fit.
     """
     import torch
 
@@ -198,13 +197,14 @@ def _refit(opts, maker, base, vocab, views, parts, epochs, deadline):  # type: i
         torch.cat([train.clip, extra.clip]),
     )
     base_labels, labels, start_from = vocab
+    parts, optim = training
     net, _ = reheaded(base, base_labels, labels, opts.seed, start_from)
     fit(
         net,
         both,
         None,
         parts,
-        load_train_config(CONFIG).optim,
+        optim,
         deadline,
         opts.seed,
         opts.progress,

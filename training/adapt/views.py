@@ -10,16 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 from tqdm import tqdm
 
 from model.capf import CrossModalFusionNetwork
 from model.frp import frp_guidance
 from model.preprocess import normalise_frames
-from service.inference.depth import encode_depth
 from service.inference.model_card import ModelCard
-from training.data import ClipReader, ClipTransform, sample_indices
+from training.clip_dataset import ClipDataset
+from training.data import ClipReader, ClipTransform
 from training.data.augmentation.strong import StrongAugment
 from training.train_config import AugmentConfig
 
@@ -45,48 +44,39 @@ class Views:
 
 
 class ViewMaker:
-    """Frames of one take as the model sees them, augmented (training) or not (evaluation)."""
+    """The takes as the model sees them: `ClipDataset`s of the reader, one augmented (view
+    `v` of take `c` is its item `c` at epoch `v`) and one with the evaluation transform."""
 
     def __init__(self, reader: ClipReader, card: ModelCard, augment: AugmentConfig, labels: list[str]) -> None:
         self.reader = reader
-        self.card = card
-        self.modalities = list(card.modalities)
         resize = max(augment.resize, card.resize)
-        self.train_transform = ClipTransform(
+        train_transform = ClipTransform(
             resize=(resize, resize), crop=card.height, rotate_deg=augment.rotate_deg, rotate_p=augment.rotate_p
         )
-        self.eval_transform = ClipTransform(resize=(card.resize, card.resize), crop=card.height)
-        self.strong = StrongAugment.build(augment, labels, card.depth_encoding, card.depth_near_mm, card.depth_far_mm)
+        eval_transform = ClipTransform(resize=(card.resize, card.resize), crop=card.height)
+        depth = (card.depth_encoding, card.depth_near_mm, card.depth_far_mm)
+        strong = StrongAugment.build(augment, labels, *depth)
+        common = (reader, labels, list(card.modalities), card.frames)
+        self.augmented = ClipDataset(*common, train_transform, True, *depth, strong=strong)
+        self.plain = ClipDataset(*common, eval_transform, False, *depth)
 
-    def frames(self, i: int, rng: np.random.Generator | None) -> dict[str, np.ndarray]:
-        """Take `i` as uint8 [T, S, S, 3] per modality; `rng` None gives the evaluation view."""
-        n = self.reader.entry(i).frames
-        train = rng is not None
-        idx = sample_indices(n, self.card.frames, train=train, rng=rng)
-        transform = self.eval_transform
-        if rng is not None:
-            idx = self.strong.frame_indices(idx, n, rng)
-            transform = self.strong.transform(self.train_transform, rng)
-        clip = self.reader.load(i, idx)
-        params = transform.sample_params(rng, train=train)
-        rgb, depth = transform.apply_pair(
-            clip.rgb if "rgb" in self.modalities else None, clip.depth if "depth" in self.modalities else None, params
-        )
-        if rng is not None:
-            rgb, depth = self.strong.pixels(rgb, depth, rng)
-        out = {}
-        if rgb is not None:
-            out["rgb"] = np.ascontiguousarray(rgb)
-        if depth is not None:
-            c = self.card
-            out["depth"] = np.ascontiguousarray(encode_depth(depth, c.depth_encoding, c.depth_near_mm, c.depth_far_mm))
-        return out
+    def frames(self, i: int, view: int | None, seed: int) -> dict[str, torch.Tensor]:
+        """Take `i` as uint8 [T, S, S, 3] per modality: augmented view `view` (with `seed`),
+        or the evaluation view for None."""
+        if view is None:
+            item = self.plain[i]
+        else:
+            self.augmented.seed = seed
+            self.augmented.set_epoch(view)
+            item = self.augmented[i]
+        return {k: v for k, v in item.items() if k != "label"}
 
 
-def _branches(net: Network) -> dict[str, torch.nn.Module]:
+def _branch(net: Network, modality: str) -> torch.nn.Module:
+    """The unimodal network of `modality` (the network itself when it has one modality)."""
     if isinstance(net, CrossModalFusionNetwork):
-        return {"rgb": net.Modalit_rgb, "depth": net.Modalit_depth}
-    return {"single": net}
+        return getattr(net, f"Modalit_{modality}")
+    return net
 
 
 @torch.no_grad()
@@ -94,7 +84,7 @@ def trunk_features(net: Network, batch: dict[str, torch.Tensor]) -> dict[str, to
     """uint8 [B, T, S, S, 3] per modality -> float [B, T, C5] per modality (eval mode)."""
     out = {}
     for modality, frames in batch.items():
-        branch = _branches(net).get(modality) or _branches(net)["single"]
+        branch = _branch(net, modality)
         x = normalise_frames(frames)
         guidance = frp_guidance(x, net.cfg.frp_window) if branch.use_frp else None
         out[modality] = branch.pooled(x, guidance)
@@ -125,14 +115,13 @@ def make_views(
         if stop is not None and stop() and done >= len(clips):
             break
         chunk = plan[start : start + batch]
-        frames: dict[str, list[np.ndarray]] = {}
+        frames: dict[str, list[torch.Tensor]] = {}
         for c, v in chunk:
-            rng = np.random.default_rng([seed, c, v]) if views_per_clip > 0 else None
-            for modality, array in maker.frames(c, rng).items():
-                frames.setdefault(modality, []).append(array)
+            for modality, clip in maker.frames(c, v if views_per_clip > 0 else None, seed).items():
+                frames.setdefault(modality, []).append(clip)
             labels.append(maker.reader.entry(c).label)
             origin.append(c)
-        tensors = {m: torch.from_numpy(np.stack(a)) for m, a in frames.items()}
+        tensors = {m: torch.stack(a) for m, a in frames.items()}
         for modality, f in trunk_features(net, tensors).items():
             feats.setdefault(modality, []).append(f)
         done += len(chunk)

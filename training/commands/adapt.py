@@ -82,7 +82,8 @@ def _print_report(report: dict) -> None:
     s = report["seconds"]
     console.print(
         f"wrote {report['out']} ({report['retrained']} retrained, {report['epochs']} epochs; "
-        f"{s['total']:.0f} s: views {s['views']:.0f}, training {s['fit']:.0f}, export {s['export']:.0f}); "
+        f"{s['total']:.0f} s: views {s['views']:.0f}, training {s['fit']:.0f}, refit {s['refit']:.0f}, "
+        f"export {s['export']:.0f}); "
         f"serve it with `gesture serve --model {report['out']}`",
         highlight=False,
     )

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from service.inference.model_card import read_model_card
 from training.checkpoint import card_from_checkpoint, load_checkpoint, network_from_checkpoint
-from training.export.onnx import ParityReport, export_onnx
-from training.export.stages import export_stages, supports_stages
+from training.export.onnx import ParityReport
+from training.export.stages import export_with_stages
 
 
 def export_checkpoint(
@@ -27,8 +26,4 @@ def export_checkpoint(
         source
         or f"gesture train checkpoint {Path(ckpt).name} (epoch {epoch}, valid top-1 {blob.get('valid_top1', 0):.4f})"
     )
-    report = export_onnx(net, card_from_checkpoint(blob, text, stream_window), out)
-    if stages and supports_stages(net):
-        card, _ = read_model_card(str(out))
-        export_stages(net, card, out)
-    return report
+    return export_with_stages(net, card_from_checkpoint(blob, text, stream_window), out, stages)

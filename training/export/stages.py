@@ -27,7 +27,7 @@ from model.stages import FrameStage, WindowStage, state_names
 from model.unimodal import UnimodalNetwork
 from service.inference.model_card import ModelCard
 from service.inference.stages import stage_paths
-from training.export.onnx import OPSET, ParityError, save_with_metadata
+from training.export.onnx import OPSET, ParityError, ParityReport, export_onnx, save_with_metadata
 
 log = logging.getLogger(__name__)
 
@@ -190,3 +190,21 @@ def _composed_error(net: torch.nn.Module, frame: FrameStage, window: WindowStage
     ref = ref if isinstance(ref, tuple) else (ref,)
     got = got if isinstance(got, tuple) else (got,)
     return max(_max_rel(g.numpy(), r.numpy()) for g, r in zip(got, ref))
+
+
+def export_with_stages(
+    net: UnimodalNetwork | CrossModalFusionNetwork, card: ModelCard, out: Path, stages: bool = True
+) -> ParityReport:
+    """`export_onnx(net, card, out)`, then the incremental stages beside it where the network
+    has them (`stages` False: the full-window file only).
+
+    Raises:
+        ParityError: a parity check failed (the full file may exist when a stage failed).
+    """
+    from service.inference.model_card import read_model_card
+
+    report = export_onnx(net, card, out)
+    if stages and supports_stages(net):
+        written, _ = read_model_card(str(out))  # the card as exported (frames, size, outputs filled in)
+        export_stages(net, written, out)
+    return report

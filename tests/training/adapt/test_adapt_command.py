@@ -105,7 +105,7 @@ def test_bad_takes_get_one_error_line(tmp_path, source, staged_tiny, tiny_depth_
     assert "no 'rgb' array" in _error_line(
         run_gesture("adapt", "--data", depth_only, "--out", tmp_path / "a.onnx", "--base", staged_tiny)
     )
-    assert "not a gesture model" in _error_line(
+    assert "not a readable ONNX file" in _error_line(
         run_gesture("adapt", "--data", single, "--out", tmp_path / "a.onnx", "--base", __file__)
     )
     assert not (tmp_path / "a.onnx").exists()
