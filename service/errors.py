@@ -72,3 +72,18 @@ class TooManyStreams(ClientError):
 class NotFound(ClientError):
     status = 404
     code = "not_found"
+
+
+class Conflict(ClientError):
+    """The request cannot run in the server's present state (no camera to record from,
+    an adapt run already going, a recording in progress)."""
+
+    status = 409
+    code = "conflict"
+
+
+class InvalidRequest(ClientError):
+    """A well-formed request with a value the server cannot use."""
+
+    status = 422
+    code = "invalid_request"

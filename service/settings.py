@@ -61,3 +61,6 @@ class Settings(BaseSettings):
     demo_stream: bool = Field(False, description="Run live feed 'demo': generated gestures, looped.")
     demo_seed: int = Field(1, description="Seed of the demo stream's gestures.")
     live_hop: int = Field(4, ge=1, le=256, description="Frames between classified windows of live feeds.")
+    teach_dir: Path = Field(
+        Path("teach"), description="The Teach view's folder: takes recorded from the camera feed and adapted models."
+    )

@@ -14,10 +14,12 @@ from service.api.routes.live import router as live_router
 from service.api.routes.page import install_page
 from service.api.routes.rest import router as rest_router
 from service.api.routes.stream import router as stream_router
+from service.api.routes.teach import router as teach_router
 from service.api.state import ServiceState
 from service.inference.prometheus import Metrics
 from service.inference.runtime import Runtime
 from service.settings import Settings
+from service.teach.teacher import Teacher
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -31,10 +33,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         description="Real-time RGB-D gesture recognition (DSN/DTN/RCM/CAPF, CVPR 2022).",
     )
-    app.state.service = ServiceState(settings, metrics, Runtime(settings, metrics))
+    app.state.service = ServiceState(settings, metrics, Runtime(settings, metrics), teacher=Teacher(settings.teach_dir))
     install_middleware(app, settings, metrics)
     install_error_handlers(app)
-    for router in (health_router, rest_router, stream_router, live_router):
+    for router in (health_router, rest_router, stream_router, live_router, teach_router):
         app.include_router(router)
     install_page(app)
     return app

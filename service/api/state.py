@@ -9,6 +9,7 @@ from service.inference.prometheus import Metrics
 from service.inference.runtime import Runtime
 from service.settings import Settings
 from service.streaming.feeds import LiveFeed
+from service.teach.teacher import Teacher
 
 
 @dataclass
@@ -22,6 +23,8 @@ class ServiceState:
         feeds: the live feeds, started by the lifespan (none until then).
         streams: WebSocket streams open now (checked against `settings.max_streams`).
         started_at: monotonic time the app was created, for `/v1/status` uptime.
+        teacher: the Teach workspace (takes, adapt runs, adapted models).
+        switching: a model switch is loading the new model now.
     """
 
     settings: Settings
@@ -30,3 +33,5 @@ class ServiceState:
     feeds: dict[str, LiveFeed] = field(default_factory=dict)
     streams: int = 0
     started_at: float = field(default_factory=time.monotonic)
+    teacher: Teacher | None = None
+    switching: bool = False

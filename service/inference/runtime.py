@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import threading
 import time
 from concurrent.futures import Future
 
@@ -23,7 +24,11 @@ class Runtime:
     """Loads and warms the model (and its incremental stages, when it has them) and owns
     their batching schedulers: `predict` runs one window and waits, `submit`,
     `submit_frames` and `submit_features` queue work for the full model and the two stages.
-    Sessions are driven by the window pipeline (service/streaming), not here."""
+    Sessions are driven by the window pipeline (service/streaming), not here.
+
+    When the server switches to another model, the old runtime is `retire`d: streams,
+    feeds and requests that `acquire`d it finish on it, and its schedulers close when the
+    last of them `release`s it."""
 
     def __init__(self, settings: Settings, metrics: Metrics) -> None:
         self.settings = settings
@@ -35,6 +40,9 @@ class Runtime:
         self.frame_scheduler: InferenceScheduler | None = None
         self.window_scheduler: InferenceScheduler | None = None
         self.warmup_seconds = 0.0
+        self._users = 0
+        self._retired = False
+        self._lock = threading.Lock()
 
     def start(self) -> None:
         """Blocking: load, warm up (first runs build kernels / TensorRT engines), then ready."""
@@ -166,10 +174,43 @@ class Runtime:
         out = future.result(timeout=120)
         return out[self.model.card.outputs[0]][None]
 
+    def acquire(self) -> Runtime:
+        """Count a user (a stream, a feed, a request) that must finish on this model."""
+        with self._lock:
+            self._users += 1
+        return self
+
+    def release(self) -> None:
+        """A user is done; a retired runtime closes when its last user is."""
+        with self._lock:
+            self._users -= 1
+            close = self._retired and self._users == 0
+        if close:
+            self._close_in_background()
+
+    def retire(self) -> None:
+        """Another model took over: close once no user is left (now, if none is)."""
+        with self._lock:
+            self._retired = True
+            close = self._users == 0
+        if close:
+            self._close_in_background()
+
+    @property
+    def users(self) -> int:
+        """Streams, feeds and requests using this runtime now."""
+        return self._users
+
+    def _close_in_background(self) -> None:
+        threading.Thread(target=self._close_schedulers, name="retire-model", daemon=True).start()
+
+    def _close_schedulers(self) -> None:
+        for scheduler in (self.frame_scheduler, self.window_scheduler, self.scheduler):
+            if scheduler is not None:
+                scheduler.close()
+
     def stop(self) -> None:
         """Not ready any more; every scheduler finishes the work already queued, then stops."""
         self.ready = False
         self.metrics.ready.set(0)
-        for scheduler in (self.frame_scheduler, self.window_scheduler, self.scheduler):
-            if scheduler is not None:
-                scheduler.close()
+        self._close_schedulers()

@@ -47,6 +47,7 @@ function selectTab(tab) {
   }
   if (tab.id === "tab-status") refreshStatus();
   if (tab.id === "tab-live") loadFeeds();
+  document.dispatchEvent(new CustomEvent("tabchange", { detail: tab.id }));
 }
 tabs.forEach((t, i) => {
   t.addEventListener("click", () => selectTab(t));
@@ -55,8 +56,6 @@ tabs.forEach((t, i) => {
     if (step) { const next = tabs[(i + step + tabs.length) % tabs.length]; next.focus(); selectTab(next); }
   });
 });
-if (location.hash === "#live") selectTab($("tab-live"));
-if (location.hash === "#status") selectTab($("tab-status"));
 
 // ---- readiness and model ------------------------------------------------------------------
 async function pollReady() {
@@ -338,6 +337,7 @@ $("feed-connect").addEventListener("click", () => {
     else if (m.type === "prediction") setCurrent(m.top);
     else if (m.type === "gesture") logEvent(`${m.label} (frames ${m.start_frame}–${m.end_frame}, confidence ${m.confidence.toFixed(2)})`);
     else if (m.type === "error") showError($("live-error"), `${m.detail} (${m.error})`);
+    else if (m.type === "model") { logEvent(`the server switched models: labels ${m.labels.join(", ")}`); loadModel(); }
     else if (m.type === "status" && !m.running) $("live-note").textContent = `feed ${m.name} stopped${m.error ? ": " + m.error : ""}`;
   };
   ws.onclose = () => {
@@ -415,6 +415,7 @@ $("webcam").addEventListener("click", async () => {
 });
 
 // ---- start --------------------------------------------------------------------------------
+for (const view of ["live", "teach", "status"]) if (location.hash === `#${view}`) selectTab($(`tab-${view}`));
 pollReady();
 setInterval(pollReady, 3000);
 setInterval(refreshStatus, 2000);

@@ -31,6 +31,7 @@ from service.streaming.window_pipeline import WindowPipeline
 log = logging.getLogger("gesture.live")
 
 FrameSource = Callable[[], Iterator[FramePair]]  # a new pass over the source
+FrameTap = Callable[[np.ndarray, np.ndarray], bool]  # sees each frame; True: done, remove it
 SUBSCRIBER_QUEUE = 64
 PREVIEW_FPS = 6.0
 PREVIEW_WIDTH = 192
@@ -81,7 +82,10 @@ class LiveFeed:
     ) -> None:
         self.name, self.source, self.fps, self.hop, self.loop = name, source, fps, hop, loop
         self.description = description
-        self.runtime, self.metrics = runtime, metrics
+        self.runtime, self.metrics = runtime.acquire(), metrics
+        self._next_runtime: Runtime | None = None
+        self._switch_lock = threading.Lock()
+        self.taps: list[FrameTap] = []
         self.subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
         self.counts = {"frames": 0, "windows": 0, "skipped": 0, "events": 0}
         self.running = False
@@ -130,6 +134,37 @@ class LiveFeed:
             **self.counts,
         }
 
+    # -- model switch and frame taps (any thread) -----------------------------------------
+    def use_runtime(self, runtime: Runtime) -> None:
+        """Classify with `runtime` from the next frame on (at once when the feed is not
+        running); windows already in flight finish on the old one, which is released."""
+        with self._switch_lock:
+            if self._next_runtime is not None:
+                self._next_runtime.release()
+            self._next_runtime = runtime.acquire()
+        if not self.running:
+            self._take_new_runtime()
+
+    def _take_new_runtime(self) -> bool:
+        """Switch to the runtime `use_runtime` asked for, if any; True if it switched."""
+        with self._switch_lock:
+            new, self._next_runtime = self._next_runtime, None
+        if new is None:
+            return False
+        old, self.runtime = self.runtime, new
+        self.pipeline = WindowPipeline(new, self.metrics, "live", self._emit, self.counts)
+        self.last_prediction = None
+        self.publish({"type": "model", "labels": new.model.card.labels})  # type: ignore[union-attr]
+        old.release()
+        return True
+
+    def add_tap(self, tap: FrameTap) -> None:
+        """Hand every following frame (rgb, depth mm) to `tap`, on the feed thread, until it returns True."""
+        self.taps = [*self.taps, tap]
+
+    def remove_tap(self, tap: FrameTap) -> None:
+        self.taps = [t for t in self.taps if t is not tap]
+
     # -- the feed thread ------------------------------------------------------------------
     def start(self, event_loop: asyncio.AbstractEventLoop) -> None:
         self._event_loop = event_loop
@@ -140,6 +175,7 @@ class LiveFeed:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        self.runtime.release()
 
     def _run(self) -> None:
         self.running = True
@@ -169,6 +205,11 @@ class LiveFeed:
                 time.sleep(delay)
             index = self.counts["frames"]
             self.counts["frames"] += 1
+            if self._take_new_runtime():
+                session = new_stream(self.runtime, self.hop)
+            for tap in self.taps:
+                if tap(rgb, depth):
+                    self.remove_tap(tap)
             now = time.monotonic()
             if now >= next_preview:
                 next_preview = now + 1 / PREVIEW_FPS

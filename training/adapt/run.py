@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from service.streaming.events import EventParams
+from training.adapt.detector import tune_detector
 from training.adapt.fit import choose_parts, fit, predict
 from training.adapt.onnx_weights import read_network
 from training.adapt.report import held_out_scores
@@ -115,11 +116,18 @@ def adapt(opts: AdaptOptions, say: Callable[[str], None] = lambda _m: None) -> d
 
     scores = None
     refit_epochs = 0
-    t_refit = time.monotonic()
     if held is not None:
         scores = held_out_scores(
             takes.labels, held.labels.numpy(), predict(adapted, held), card.labels, predict(base, held)
         )
+    t_tune = time.monotonic()
+    base_events = EventParams.for_model(card.events)
+    tuning = tune_detector(
+        adapted, dataclasses.replace(card, labels=takes.labels), takes.reader, split.held_out, base_events, opts.seed
+    )
+    say(f"event detector: {tuning.note}")
+    t_refit = time.monotonic()
+    if held is not None:
         if opts.refit and time.monotonic() < deadline:
             refit_epochs = result.best_epoch
             vocab = (card.labels, takes.labels, start_from)
@@ -145,20 +153,22 @@ def adapt(opts: AdaptOptions, say: Callable[[str], None] = lambda _m: None) -> d
         "seconds": {
             "views": round(views_s, 1),
             "fit": round(result.seconds, 1),
+            "detector": round(t_refit - t_tune, 1),
             "refit": round(time.monotonic() - t_refit, 1) if refit_epochs else 0.0,
         },
     }
+    report["events"] = {
+        "settings": tuning.params.to_card(tuning.note),
+        "tuned": tuning.tuned,
+        "levenshtein_accuracy": tuning.accuracy,
+        "base_settings_accuracy": tuning.base_accuracy,
+    }
     t_export = time.monotonic()
-    events = EventParams.for_model(card.events)
     new_card = dataclasses.replace(
         card,
         labels=takes.labels,
         source=f"gesture adapt of {Path(opts.base).name} on {len(truth)} takes ({takes.digest[:12]})",
-        events=events.to_card(
-            card.events.get("tuned_on", "the base model's settings")
-            if card.events
-            else "the service defaults (tuned for the bundled model; not re-tuned by adapt)"
-        ),
+        events=tuning.params.to_card(tuning.note),
     )
     say(f"exporting {opts.out}")
     export_with_stages(adapted, dataclasses.replace(new_card, adapted=_card_summary(report)), opts.out)

@@ -79,10 +79,23 @@ def _print_report(report: dict) -> None:
         console.print(table)
     else:
         console.print(f"no held-out accuracy: {report['split']}")
+    events = report["events"]
+    settings = events["settings"]
+    line = (
+        f"event detector: threshold {settings['threshold']}, smoothing {settings['smoothing']}, "
+        f"min {settings['min_windows']} / release {settings['release_windows']} windows; {settings['tuned_on']}"
+    )
+    if events["levenshtein_accuracy"] is not None:
+        line += (
+            f" (held-out streams: {events['levenshtein_accuracy']:.0%} Levenshtein accuracy, "
+            f"{events['base_settings_accuracy']:.0%} with the base's settings)"
+        )
+    console.print(line, highlight=False)
     s = report["seconds"]
     console.print(
         f"wrote {report['out']} ({report['retrained']} retrained, {report['epochs']} epochs; "
-        f"{s['total']:.0f} s: views {s['views']:.0f}, training {s['fit']:.0f}, refit {s['refit']:.0f}, "
+        f"{s['total']:.0f} s: views {s['views']:.0f}, training {s['fit']:.0f}, detector {s['detector']:.0f}, "
+        f"refit {s['refit']:.0f}, "
         f"export {s['export']:.0f}); "
         f"serve it with `gesture serve --model {report['out']}`",
         highlight=False,

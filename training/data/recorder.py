@@ -18,15 +18,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from service.teach.takes_folder import CLIPS_DIR, LABELS_FILE, META_FILE  # one layout, the server writes it too
+
 from .clip import LayoutError, MissingFileError, RawClip
 from .frame_io import FrameSource
 from .official_layouts import DEPTH_PATTERNS, RGB_PATTERNS, frames_or_video
 from .readers import SplitFileDataset, check_modalities
 from .split_file import SplitEntry
-
-CLIPS_DIR = "clips"
-LABELS_FILE = "labels.txt"
-META_FILE = "meta.json"
 
 
 @dataclass(frozen=True)

@@ -23,15 +23,20 @@ def load_predictor(model: Path, threads: int = 0) -> tuple[ModelCard, Predict]:
 
         onnx_model = OnnxModel(model, SessionOptions(threads=threads))
         return onnx_model.card, onnx_model.logits
+    from training.checkpoint import card_from_checkpoint, load_checkpoint, network_from_checkpoint
+
+    blob = load_checkpoint(model)
+    card = card_from_checkpoint(blob, str(model))
+    return card, torch_predictor(network_from_checkpoint(blob), card)
+
+
+def torch_predictor(net: object, card: ModelCard) -> Predict:
+    """A PyTorch network (fusion or one modality, in eval mode) as a `Predict`."""
     import torch
 
     from model.capf import CrossModalFusionNetwork
     from model.inference import FusionClassifier, UnimodalClassifier
-    from training.checkpoint import card_from_checkpoint, load_checkpoint, network_from_checkpoint
 
-    blob = load_checkpoint(model)
-    net = network_from_checkpoint(blob)
-    card = card_from_checkpoint(blob, str(model))
     wrapper = FusionClassifier(net) if isinstance(net, CrossModalFusionNetwork) else UnimodalClassifier(net)
 
     def predict(inputs: dict[str, np.ndarray]) -> np.ndarray:
@@ -39,7 +44,7 @@ def load_predictor(model: Path, threads: int = 0) -> tuple[ModelCard, Predict]:
             out = wrapper(*(torch.from_numpy(inputs[m]) for m in card.modalities))
         return (out[0] if isinstance(out, tuple) else out).numpy()
 
-    return card, predict
+    return predict
 
 
 def evaluate(

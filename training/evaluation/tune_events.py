@@ -25,6 +25,7 @@ THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 SMOOTHING = (1, 2, 3, 4)
 MIN_WINDOWS = (1, 2, 3)
 RELEASE_WINDOWS = (1, 2, 3)
+Timelines = list[tuple[list, list[dict]]]  # per stream: (window predictions, truth events)
 
 
 @dataclass(frozen=True)
@@ -52,18 +53,30 @@ def tune(model: Path, data: Path, windows: list[int], hop: int = 4, progress: bo
                 rgb if "rgb" in c.modalities else None, depth if "depth" in c.modalities else None, c, predict, hop
             )
             timelines.append((timeline, meta["events"]))
-        for t, s, m, r in itertools.product(THRESHOLDS, SMOOTHING, MIN_WINDOWS, RELEASE_WINDOWS):
-            params = EventParams(threshold=t, smoothing=s, min_windows=m, release_windows=r)
-            total = errors = 0
-            delays: list[int] = []
-            for timeline, truth in timelines:
-                detector = EventDetector(c.labels, params)
-                events = [e for w in timeline if (e := detector.update(w.probs, w.start_frame, w.end_frame))]
-                labels = [g["label"] for g in truth]
-                total += len(labels)
-                errors += levenshtein(labels, [e.label_id for e in events])
-                delays += match_delays(truth, events)
-            trials.append(
-                Trial(window, params, (total - errors) / max(total, 1), float(np.mean(delays)) if delays else None)
-            )
+        trials += sweep(window, timelines, c.labels)
     return sorted(trials, key=lambda tr: tr.key, reverse=True)
+
+
+def score(params: EventParams, timelines: Timelines, labels: list[str]) -> tuple[float, float | None]:
+    """(Levenshtein accuracy over every gesture, mean delay in frames or None) of one
+    detector setting on precomputed timelines [(window predictions, truth events)], where
+    a truth event is {"label": id, "start": frame, "end": frame}."""
+    total = errors = 0
+    delays: list[int] = []
+    for timeline, truth in timelines:
+        detector = EventDetector(labels, params)
+        events = [e for w in timeline if (e := detector.update(w.probs, w.start_frame, w.end_frame))]
+        expected = [g["label"] for g in truth]
+        total += len(expected)
+        errors += levenshtein(expected, [e.label_id for e in events])
+        delays += match_delays(truth, events)
+    return (total - errors) / max(total, 1), float(np.mean(delays)) if delays else None
+
+
+def sweep(window: int, timelines: Timelines, labels: list[str]) -> list[Trial]:
+    """Every detector setting of the grid scored on the same timelines (unsorted)."""
+    trials = []
+    for t, s, m, r in itertools.product(THRESHOLDS, SMOOTHING, MIN_WINDOWS, RELEASE_WINDOWS):
+        params = EventParams(threshold=t, smoothing=s, min_windows=m, release_windows=r)
+        trials.append(Trial(window, params, *score(params, timelines, labels)))
+    return trials

@@ -9,7 +9,7 @@ import json
 
 from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 
-from service.api.deps import ApiKeyProblem, FeedsDep, RuntimeDep, require_api_key
+from service.api.deps import ApiKeyProblem, FeedsDep, require_api_key
 from service.api.websocket import POLICY_VIOLATION, reject
 from service.errors import NotFound
 from service.streaming.feeds import LiveFeed
@@ -24,7 +24,7 @@ async def list_feeds(feeds: FeedsDep) -> dict:
 
 
 @router.websocket("/v1/live/{name}")
-async def subscribe(ws: WebSocket, name: str, key_problem: ApiKeyProblem, feeds: FeedsDep, runtime: RuntimeDep) -> None:
+async def subscribe(ws: WebSocket, name: str, key_problem: ApiKeyProblem, feeds: FeedsDep) -> None:
     """Subscribe to a feed: a `hello` message (status, labels), then `preview`,
     `prediction`, `gesture`, `status` and `error` messages as the feed produces them."""
     await ws.accept()
@@ -36,7 +36,7 @@ async def subscribe(ws: WebSocket, name: str, key_problem: ApiKeyProblem, feeds:
         known = ", ".join(feeds) or "none (start the server with --camera or --demo-stream)"
         await reject(ws, NotFound(f"no live feed {name!r}; feeds: {known}"), POLICY_VIOLATION)
         return
-    await _relay(ws, feed, runtime.model.card.labels)  # type: ignore[union-attr]
+    await _relay(ws, feed, feed.runtime.model.card.labels)  # type: ignore[union-attr]
 
 
 async def _relay(ws: WebSocket, feed: LiveFeed, labels: list[str]) -> None:

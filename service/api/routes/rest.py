@@ -11,9 +11,11 @@ from starlette.datastructures import UploadFile
 
 from service.api.deps import MetricsDep, ReadyRuntime, SettingsDep, require_api_key
 from service.errors import ClientError, InvalidClip, UndecodableInput, UnsupportedMedia
+from service.inference.runtime import Runtime
 from service.settings import Settings
 from service.sources.uploads import DecodedClip, Limits, UploadedFile, check_clip, decode_upload
 from service.streaming.clips import classify_clip
+from service.streaming.events import EventParams
 
 router = APIRouter()
 
@@ -26,29 +28,36 @@ def _limits(s: Settings) -> Limits:
 @router.get("/v1/models", tags=["models"], dependencies=[Depends(require_api_key)])
 async def models(runtime: ReadyRuntime) -> dict[str, Any]:
     """The served model: labels, window, preprocessing and the execution providers in use."""
-    card = runtime.model.card
-    return {
-        "models": [
-            {
-                "name": os.path.basename(runtime.model.path),
-                "labels": card.labels,
-                "modalities": card.modalities,
-                "frames": card.frames,
-                "height": card.height,
-                "width": card.width,
-                "resize": card.resize,
-                "stream_window": card.stream_window,
-                "frp_window": card.frp_window,
-                "depth_encoding": card.depth_encoding,
-                "depth_near_mm": card.depth_near_mm,
-                "depth_far_mm": card.depth_far_mm,
-                "profile": card.profile,
-                "source": card.source,
-                "providers": runtime.model.providers,
-                "incremental": runtime.stages is not None,
-            }
-        ]
+    return {"models": [model_summary(runtime)]}
+
+
+def model_summary(runtime: Runtime) -> dict[str, Any]:
+    """What `/v1/models` says of a loaded model; `adapted` when `gesture adapt` made it."""
+    card = runtime.model.card  # type: ignore[union-attr]
+    summary = {
+        "name": os.path.basename(runtime.model.path),  # type: ignore[union-attr]
+        "labels": card.labels,
+        "modalities": card.modalities,
+        "frames": card.frames,
+        "height": card.height,
+        "width": card.width,
+        "resize": card.resize,
+        "stream_window": card.stream_window,
+        "frp_window": card.frp_window,
+        "depth_encoding": card.depth_encoding,
+        "depth_near_mm": card.depth_near_mm,
+        "depth_far_mm": card.depth_far_mm,
+        "profile": card.profile,
+        "source": card.source,
+        "providers": runtime.model.providers,  # type: ignore[union-attr]
+        "incremental": runtime.stages is not None,
+        "events": EventParams.for_model(card.events).to_card(
+            card.events.get("tuned_on", "") if card.events else "the service defaults"
+        ),
     }
+    if card.adapted:
+        summary["adapted"] = card.adapted
+    return summary
 
 
 def _client_error_in(exc: BaseException) -> ClientError | None:
@@ -123,8 +132,11 @@ async def classify(
     files = await _uploaded_files(request)
     limits = _limits(settings)
     clip = await run_in_threadpool(lambda: check_clip(_decode(files, limits), limits))
-    card = runtime.model.card
-    result = await run_in_threadpool(classify_clip, clip, card, runtime.predict, top_k, hop)
+    card = runtime.acquire().model.card  # a model switch meanwhile lets this request finish on it
+    try:
+        result = await run_in_threadpool(classify_clip, clip, card, runtime.predict, top_k, hop)
+    finally:
+        runtime.release()
     metrics.windows.labels("rest").inc(1 + len(result["timeline"]))
     for event in result["events"]:
         metrics.events.labels(event["label"]).inc()

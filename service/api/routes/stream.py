@@ -40,7 +40,7 @@ async def stream(ws: WebSocket, state: StateDep, key_problem: ApiKeyProblem, not
         return
     state.streams += 1
     state.metrics.active_streams.inc()
-    conn = Connection(ws, state.runtime, state.metrics)
+    conn = Connection(ws, state.runtime.acquire(), state.metrics)  # the stream ends on this model
     conn.open()
     close_code: int | None = NORMAL_CLOSURE
     try:
@@ -54,6 +54,7 @@ async def stream(ws: WebSocket, state: StateDep, key_problem: ApiKeyProblem, not
         state.streams -= 1
         state.metrics.active_streams.dec()
         await conn.close(close_code)
+        conn.runtime.release()
 
 
 def _refusal(
