@@ -44,10 +44,19 @@ class Settings(BaseSettings):
     max_frames: int = Field(3600, ge=1, description="Most frames per uploaded clip.")
     max_pixels: int = Field(1920 * 1080, ge=1, description="Most pixels per frame.")
     max_duration_s: float = Field(300.0, gt=0, description="Longest uploaded clip (seconds at its fps).")
+    max_decoded_mb: int = Field(
+        256, ge=1, description="Most MiB an upload's frames may decode to (checked from file headers first)."
+    )
     top_k: int = Field(5, ge=1)
     api_key: str | None = Field(None, description="Require this key (X-API-Key header or api_key query).")
     cors_origins: str = Field("", description="Comma-separated allowed origins; empty: no CORS.")
     max_streams: int = Field(32, ge=1, description="Most concurrent WebSocket streams.")
+    start_timeout_s: float = Field(
+        10.0, gt=0, description="A stream that sends no start message this long is closed (1008), freeing its slot."
+    )
+    idle_timeout_s: float = Field(
+        60.0, gt=0, description="A started stream that sends nothing this long is closed (1008)."
+    )
     log_level: str = "info"
     camera: str | None = Field(
         None, description="Serve a local RealSense camera as live feed 'camera': its serial, or 'first'."

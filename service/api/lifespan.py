@@ -23,13 +23,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     loop = asyncio.get_running_loop()
     try:
         await loop.run_in_executor(None, state.runtime.start)
-    except Exception:
-        log.exception("model failed to load")
+    except Exception as exc:
+        log.error("model failed to load: %s", exc)  # one JSON line with the reason
         raise
     try:
         state.feeds = await loop.run_in_executor(None, build_feeds, state.settings, state.runtime, state.metrics)
-    except Exception:
-        log.exception("a live feed failed to start")
+    except Exception as exc:
+        log.error("a live feed failed to start: %s", exc)
         state.runtime.stop()
         raise
     for feed in state.feeds.values():

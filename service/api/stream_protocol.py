@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from service.inference.model_card import ModelCard
 from service.streaming.incremental import IncrementalStream
@@ -14,6 +16,23 @@ from service.streaming.session import StreamSession
 
 class ProtocolViolation(Exception):
     """The client broke the protocol itself: the connection is closed (code 1008)."""
+
+
+class StartMessage(BaseModel):
+    """The `start` message's fields, strictly typed: no strings for numbers, no booleans for
+    integers, no fractions where counts go, no NaN or infinity. Unknown fields are ignored."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    type: Literal["start"]
+    width: int = Field(ge=8, le=4096)
+    height: int = Field(ge=8, le=4096)
+    modalities: list[Literal["rgb", "depth"]] | None = None
+    rgb_encoding: Literal["jpeg", "png", "raw"] = "jpeg"
+    depth_encoding: Literal["png16", "raw"] = "png16"
+    hop: int = Field(4, ge=1, le=256)
+    window: int | None = Field(None, le=1024)
+    fps: float | None = Field(None, ge=0.1, le=1000, allow_inf_nan=False)
 
 
 @dataclass(frozen=True)
@@ -27,39 +46,33 @@ class StreamStart:
     depth_encoding: str
     hop: int
     window: int | None
-    fps: Any
+    fps: float | None
 
 
-def parse_start(message: dict[str, Any], modalities: list[str], model_frames: int) -> StreamStart:
+def _one_line(exc: ValidationError) -> str:
+    """Every problem of a validation error, one line: `hop: Input should be a valid integer`."""
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'message'}: {e['msg']}" for e in exc.errors())
+
+
+def parse_start(message: Any, modalities: list[str], model_frames: int) -> StreamStart:
     """Validate the opening JSON message; returns the normalised stream settings.
 
     Raises:
-        ProtocolViolation: not a `start` message, or a setting out of range.
+        ProtocolViolation: not a `start` message, or a field of the wrong type or out of range.
     """
-    if message.get("type") != "start":
+    if not isinstance(message, dict) or message.get("type") != "start":
         raise ProtocolViolation('the first message must be JSON {"type": "start", ...}')
     try:
-        width, height = int(message["width"]), int(message["height"])
-    except (KeyError, TypeError, ValueError):
-        raise ProtocolViolation("start needs integer width and height") from None
-    if not (8 <= width <= 4096 and 8 <= height <= 4096):
-        raise ProtocolViolation(f"frame size {width}x{height} outside 8..4096")
-    sent = list(message.get("modalities") or modalities)
-    missing = [m for m in modalities if m not in sent]
+        start = StartMessage.model_validate(message)
+    except ValidationError as exc:
+        raise ProtocolViolation(f"invalid start message: {_one_line(exc)}") from None
+    missing = [m for m in modalities if m not in (start.modalities or modalities)]
     if missing:
         raise ProtocolViolation(f"the model needs {' and '.join(modalities)}; the stream lacks {missing}")
-    rgb_enc = message.get("rgb_encoding", "jpeg")
-    depth_enc = message.get("depth_encoding", "png16")
-    if rgb_enc not in ("jpeg", "png", "raw") or depth_enc not in ("png16", "raw"):
-        raise ProtocolViolation("rgb_encoding must be jpeg, png or raw; depth_encoding png16 or raw")
-    hop = int(message.get("hop", 4))
-    window = message.get("window")
-    if not 1 <= hop <= 256:
-        raise ProtocolViolation("hop must be in 1..256")
-    if window is not None and not model_frames <= int(window) <= 1024:
+    if start.window is not None and start.window < model_frames:
         raise ProtocolViolation(f"window must be in {model_frames}..1024 frames")
     return StreamStart(
-        width, height, rgb_enc, depth_enc, hop, None if window is None else int(window), message.get("fps")
+        start.width, start.height, start.rgb_encoding, start.depth_encoding, start.hop, start.window, start.fps
     )
 
 
@@ -73,7 +86,7 @@ def parse_start_text(text: str | None, card: ModelCard) -> StreamStart:
         raise ProtocolViolation("the first message must be the JSON start message, not binary")
     try:
         message = json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         raise ProtocolViolation("the start message is not valid JSON") from None
     return parse_start(message, card.modalities, card.frames)
 
@@ -82,16 +95,16 @@ def parse_control(text: str) -> str:
     """A text message after `start`: returns its type, "stop" or "stats".
 
     Raises:
-        ProtocolViolation: not JSON, or an unknown control message.
+        ProtocolViolation: not JSON, not an object, or an unknown control message.
     """
     try:
         control = json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         raise ProtocolViolation("text messages must be JSON") from None
-    kind = control.get("type")
+    kind = control.get("type") if isinstance(control, dict) else None
     if kind in ("stop", "stats"):
         return kind
-    raise ProtocolViolation(f"unknown control message {kind!r}")
+    raise ProtocolViolation(f'unknown control message {text[:80]!r}: send {{"type": "stop"}} or {{"type": "stats"}}')
 
 
 def ready_message(card: ModelCard, session: StreamSession | IncrementalStream) -> dict[str, Any]:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from service.sources.declared_sizes import HeaderError, image_size
+
 MAGIC = b"GF01"
 HEADER = struct.Struct("<4sIdII")
 
@@ -62,6 +64,23 @@ def encode_depth_payload(frame: np.ndarray, encoding: str) -> bytes:
     return buf.tobytes()
 
 
+def _check_declared_size(raw: bytes, width: int, height: int, index: int, what: str) -> None:
+    """Refuse an image by the size its header declares, before decoding it (a small PNG can
+    declare 16000x16000 pixels), and any format but PNG and JPEG (whose headers we read).
+
+    Raises:
+        FrameError: not a PNG or JPEG, a cut header, or another size than the stream's.
+    """
+    try:
+        size = image_size(raw)
+    except HeaderError as exc:
+        raise FrameError("undecodable", f"frame {index}: {what}: {exc}") from None
+    if size is None:
+        raise FrameError("undecodable", f"frame {index}: {what} is not a PNG or JPEG image")
+    if size != (width, height):
+        raise FrameError("wrong_size", f"frame {index}: {what} is {size[0]}x{size[1]}, expected {width}x{height}")
+
+
 def unpack_frame(
     message: bytes, width: int, height: int, rgb_encoding: str, depth_encoding: str, want_rgb: bool, want_depth: bool
 ) -> Frame:
@@ -90,6 +109,7 @@ def unpack_frame(
                 )
             rgb = np.frombuffer(raw, np.uint8).reshape(height, width, 3)
         else:
+            _check_declared_size(raw, width, height, index, "rgb")
             img = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_COLOR)
             if img is None:
                 raise FrameError("undecodable", f"frame {index}: rgb is not a decodable image")
@@ -109,6 +129,7 @@ def unpack_frame(
                 )
             depth = np.frombuffer(raw, "<u2").reshape(height, width).astype(np.uint16)
         else:
+            _check_declared_size(raw, width, height, index, "depth")
             img = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_UNCHANGED)
             if img is None or img.dtype != np.uint16 or img.ndim != 2:
                 raise FrameError("undecodable", f"frame {index}: depth is not a 16-bit single-channel PNG")

@@ -7,6 +7,7 @@ Everything a client can get wrong raises a `ClientError` naming the problem.
 from __future__ import annotations
 
 import io
+import math
 import os
 import tempfile
 import zipfile
@@ -19,6 +20,7 @@ import numpy as np
 
 from service.errors import InvalidClip, UndecodableInput, UnsupportedMedia
 from service.sources.clip_arrays import ClipArrayError, check_clip_arrays
+from service.sources.declared_sizes import HeaderError, npz_headers
 from service.sources.realsense import RECORDING_SUFFIXES, RealSenseError, RecordingTooLong, read_recording
 
 NPZ_SUFFIX = ".npz"
@@ -40,6 +42,9 @@ class DecodedClip:
         return int((self.rgb if self.rgb is not None else self.depth).shape[0])  # type: ignore[union-attr]
 
 
+MIN_FPS, MAX_FPS = 0.1, 1000.0  # an .npz's fps, when it gives one
+
+
 @dataclass(frozen=True)
 class Limits:
     """Upload limits (see Settings)."""
@@ -47,6 +52,7 @@ class Limits:
     max_frames: int = 3600
     max_pixels: int = 1920 * 1080
     max_duration_s: float = 300.0
+    max_decoded_bytes: int = 256 * 2**20  # the decoded arrays of one upload, checked before decoding
 
 
 def check_clip(clip: DecodedClip, limits: Limits) -> DecodedClip:
@@ -84,8 +90,47 @@ def check_clip(clip: DecodedClip, limits: Limits) -> DecodedClip:
     return clip
 
 
-def decode_npz(data: bytes) -> DecodedClip:
-    """An `.npz` with `rgb` and/or `depth` (and optionally `fps`); no pickles."""
+def check_npz_headers(data: bytes, limits: Limits) -> None:
+    """Refuse an `.npz` for what its arrays declare, before any is inflated: `rgb`/`depth`
+    that are not [T, H, W(, C)] or pass the frame, pixel or decoded-size limits, an `fps`
+    that is not one real number.
+
+    Raises:
+        UndecodableInput: not an .npz, an unreadable header, pickled objects.
+        InvalidClip: a declared shape or size the limits refuse.
+    """
+    try:
+        headers = {h.name: h for h in npz_headers(data)}
+    except HeaderError as exc:
+        raise UndecodableInput(f"not a readable .npz file ({exc})") from None
+    for name in ("rgb", "depth"):
+        h = headers.get(name)
+        if h is None:
+            continue
+        if len(h.shape) not in (3, 4):
+            raise InvalidClip(f"{name} has shape {list(h.shape)}; expected [T, H, W] or [T, H, W, C]")
+        frames, height, width = h.shape[:3]
+        if frames > limits.max_frames:
+            raise InvalidClip(f"{name} declares {frames} frames, more than the limit of {limits.max_frames}")
+        if height * width > limits.max_pixels:
+            raise InvalidClip(
+                f"{name} declares {width}x{height} frames, more than the limit of {limits.max_pixels} pixels"
+            )
+    fps = headers.get("fps")
+    if fps is not None and (fps.dtype.kind not in "iuf" or int(np.prod(fps.shape)) != 1):
+        raise InvalidClip(f"fps must be one real number, got a {fps.dtype} array of shape {list(fps.shape)}")
+    total = sum(headers[n].nbytes for n in ("rgb", "depth") if n in headers)
+    if total > limits.max_decoded_bytes:
+        raise InvalidClip(
+            f"the clip's arrays decode to {total / 2**20:.0f} MiB, more than the limit of "
+            f"{limits.max_decoded_bytes / 2**20:.0f} MiB (GESTURE_MAX_DECODED_MB)"
+        )
+
+
+def decode_npz(data: bytes, limits: Limits | None = None) -> DecodedClip:
+    """An `.npz` with `rgb` and/or `depth` (and optionally `fps`); no pickles. Its headers
+    are checked against `limits` first (see `check_npz_headers`)."""
+    check_npz_headers(data, limits or Limits())
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
             keys = set(z.files)
@@ -93,42 +138,59 @@ def decode_npz(data: bytes) -> DecodedClip:
                 raise InvalidClip(f"the .npz holds {sorted(keys)}, expected 'rgb' and/or 'depth'")
             rgb = z["rgb"] if "rgb" in keys else None
             depth = z["depth"] if "depth" in keys else None
-            fps = float(z["fps"]) if "fps" in keys and z["fps"].size == 1 else None
+            fps = float(z["fps"]) if "fps" in keys else None
     except InvalidClip:
         raise
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError) as exc:
-        raise UndecodableInput(f"not a readable .npz file ({exc})") from exc
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError, KeyError, MemoryError) as exc:
+        raise UndecodableInput(f"not a readable .npz file ({type(exc).__name__}: {exc})") from None
+    if fps is not None and not (math.isfinite(fps) and MIN_FPS <= fps <= MAX_FPS):
+        raise InvalidClip(f"fps must be a number in {MIN_FPS:g}..{MAX_FPS:g}, got {fps:.6g}")
     return DecodedClip(rgb, depth, fps)
 
 
-def decode_video(data: bytes, suffix: str, depth: bool, max_frames: int) -> tuple[np.ndarray, float | None]:
+def decode_video(data: bytes, suffix: str, depth: bool, limits: Limits) -> tuple[np.ndarray, float | None]:
     """A video file's frames: colour as RGB uint8 [T, H, W, 3], depth as grey uint8 [T, H, W].
+    The frame size the container declares is checked before the first frame is decoded, and
+    the decoded bytes as frames come.
 
     Raises:
         UndecodableInput: OpenCV cannot read it, or it has no frames.
-        InvalidClip: more than `max_frames` frames.
+        InvalidClip: more frames, pixels or decoded bytes than `limits` allow.
     """
+    what = "depth" if depth else "rgb"
     fd, path = tempfile.mkstemp(suffix=suffix or ".video")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         cap = cv2.VideoCapture(path)
         if not cap.isOpened():
-            raise UndecodableInput(f"cannot decode the {'depth' if depth else 'rgb'} video")
+            raise UndecodableInput(f"cannot decode the {what} video")
+        declared = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)) * int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        if declared > limits.max_pixels:
+            raise InvalidClip(
+                f"the {what} video's frames have {declared} pixels, more than the limit of {limits.max_pixels}"
+            )
         fps = cap.get(cv2.CAP_PROP_FPS) or None
-        frames = []
+        frames: list[np.ndarray] = []
+        decoded = 0
         while True:
             ok, frame = cap.read()
             if not ok:
                 break
-            if len(frames) >= max_frames:
-                raise InvalidClip(f"the video has more than the limit of {max_frames} frames")
-            frames.append(frame[..., 0] if depth else cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+            if len(frames) >= limits.max_frames:
+                raise InvalidClip(f"the {what} video has more than the limit of {limits.max_frames} frames")
+            frames.append(frame[..., 0].copy() if depth else cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+            decoded += frames[-1].nbytes
+            if decoded > limits.max_decoded_bytes:
+                raise InvalidClip(
+                    f"the {what} video decodes to more than the limit of {limits.max_decoded_bytes / 2**20:.0f} MiB "
+                    "(GESTURE_MAX_DECODED_MB)"
+                )
         cap.release()
     finally:
         os.unlink(path)
     if not frames:
-        raise UndecodableInput(f"the {'depth' if depth else 'rgb'} video has no decodable frames")
+        raise UndecodableInput(f"the {what} video has no decodable frames")
     shapes = {f.shape for f in frames}
     if len(shapes) > 1:
         raise UndecodableInput("the video's frames change size")
@@ -199,7 +261,7 @@ def decode_upload(files: Mapping[str, UploadedFile], limits: Limits) -> DecodedC
     if "clip" in files:
         data, suffix = files["clip"]
         if suffix == NPZ_SUFFIX or data[:2] == b"PK":  # a zip: an .npz under another name
-            return decode_npz(data)
+            return decode_npz(data, limits)
         if suffix in RECORDING_SUFFIXES:
             return decode_recording(data, suffix, limits.max_frames)
         raise UnsupportedMedia(
@@ -213,9 +275,9 @@ def decode_upload(files: Mapping[str, UploadedFile], limits: Limits) -> DecodedC
         data, suffix = files["rgb"]
         if suffix == NPZ_SUFFIX:
             raise UnsupportedMedia("send .npz clips in the 'clip' field")
-        rgb, fps = decode_video(data, suffix, depth=False, max_frames=limits.max_frames)
+        rgb, fps = decode_video(data, suffix, depth=False, limits=limits)
     if "depth" in files:
         data, suffix = files["depth"]
-        depth, dfps = decode_video(data, suffix, depth=True, max_frames=limits.max_frames)
+        depth, dfps = decode_video(data, suffix, depth=True, limits=limits)
         fps = fps or dfps
     return DecodedClip(rgb, depth, fps)

@@ -43,17 +43,37 @@ def wait_ready(url: str, timeout: float = 120, alive: Callable[[], bool] = lambd
     return False
 
 
+class ServerUrl(str):
+    """A running server's base URL that also knows the server's process id."""
+
+    pid: int
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident memory so far (VmHWM), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM for process {pid}")
+
+
 @contextmanager
 def running_server(
-    model: Path | None, port: int | None = None, gesture: Sequence[str] = GESTURE, cwd: Path = ROOT, **env: str
+    model: Path | None,
+    port: int | None = None,
+    gesture: Sequence[str] = GESTURE,
+    cwd: Path = ROOT,
+    log: Path | None = None,
+    **env: str,
 ):
-    """Start `gesture serve` on `port` (default: a free one); yields the base URL; stops it
-    afterwards.
+    """Start `gesture serve` on `port` (default: a free one); yields the base URL (a
+    `ServerUrl`, with the server's pid); stops it afterwards.
 
     Args:
         model: the ONNX model (None: the server's default, the bundled model).
         gesture: the command that runs `gesture` (another install's entry point).
         cwd: where the server runs.
+        log: a file for the server's output (stdout and stderr); None: a pipe read on failure.
     """
     port = port or free_port()
     environment = {
@@ -62,15 +82,17 @@ def running_server(
         "OMP_NUM_THREADS": "1",
         **{f"GESTURE_{k.upper()}": str(v) for k, v in env.items()},
     }
+    out = open(log, "w") if log is not None else subprocess.PIPE  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [*gesture, "serve", *(["--model", str(model)] if model is not None else []), "--port", str(port)],
         cwd=cwd,
         env=environment,
-        stdout=subprocess.PIPE,
+        stdout=out,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    url = f"http://127.0.0.1:{port}"
+    url = ServerUrl(f"http://127.0.0.1:{port}")
+    url.pid = proc.pid
     try:
         if not wait_ready(url, 120, alive=lambda: proc.poll() is None):
             if proc.poll() is not None:
@@ -83,3 +105,5 @@ def running_server(
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+        if log is not None:
+            out.close()  # type: ignore[union-attr]

@@ -22,7 +22,12 @@ router = APIRouter()
 
 def _limits(s: Settings) -> Limits:
     """The upload limits the settings configure."""
-    return Limits(max_frames=s.max_frames, max_pixels=s.max_pixels, max_duration_s=s.max_duration_s)
+    return Limits(
+        max_frames=s.max_frames,
+        max_pixels=s.max_pixels,
+        max_duration_s=s.max_duration_s,
+        max_decoded_bytes=s.max_decoded_mb * 2**20,
+    )
 
 
 @router.get("/v1/models", tags=["models"], dependencies=[Depends(require_api_key)])

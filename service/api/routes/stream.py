@@ -7,6 +7,7 @@ comes back as JSON through the connection's bounded outgoing queue.
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -18,6 +19,7 @@ from service.api.stream_connection import Connection
 from service.api.stream_protocol import ProtocolViolation, StreamStart, parse_control, parse_start_text, ready_message
 from service.api.websocket import NORMAL_CLOSURE, POLICY_VIOLATION, TRY_AGAIN_LATER, reject
 from service.errors import ClientError, TooManyStreams
+from service.settings import Settings
 from service.sources.frame_codec import FrameError, unpack_frame
 from service.streaming.incremental import IncrementalStream
 from service.streaming.session import StreamSession
@@ -44,7 +46,7 @@ async def stream(ws: WebSocket, state: StateDep, key_problem: ApiKeyProblem, not
     conn.open()
     close_code: int | None = NORMAL_CLOSURE
     try:
-        await _serve(ws, conn)
+        await _serve(ws, conn, state.settings)
     except ProtocolViolation as exc:
         conn.send({"type": "error", "error": "protocol_violation", "detail": str(exc)})
         close_code = POLICY_VIOLATION
@@ -71,28 +73,32 @@ def _refusal(
     return None
 
 
-async def _receive(ws: WebSocket) -> dict:
-    """The next client message.
+async def _receive(ws: WebSocket, timeout: float, waiting_for: str) -> dict:
+    """The next client message, within `timeout` seconds.
 
     Raises:
         WebSocketDisconnect: the client went away.
+        ProtocolViolation: nothing came in time (`waiting_for` says what was expected).
     """
-    message = await ws.receive()
+    try:
+        message = await asyncio.wait_for(ws.receive(), timeout)
+    except TimeoutError:
+        raise ProtocolViolation(f"no {waiting_for} within {timeout:g} s") from None
     if message["type"] == "websocket.disconnect":
         raise WebSocketDisconnect(message.get("code", 1000))
     return message
 
 
-async def _serve(ws: WebSocket, conn: Connection) -> None:
+async def _serve(ws: WebSocket, conn: Connection, settings: Settings) -> None:
     """The stream after `start`: frames and control messages until `stop` (returns) or a
     disconnect or protocol violation (raises)."""
     card = conn.runtime.model.card  # type: ignore[union-attr]
-    start = parse_start_text((await _receive(ws)).get("text"), card)
+    start = parse_start_text((await _receive(ws, settings.start_timeout_s, "start message")).get("text"), card)
     session = new_stream(conn.runtime, start.hop, start.window)
     conn.send(ready_message(card, session))
     last_stats = time.perf_counter()
     while True:
-        message = await _receive(ws)
+        message = await _receive(ws, settings.idle_timeout_s, "frame or control message")
         text = message.get("text")
         if text is not None:
             if parse_control(text) == "stop":

@@ -1,0 +1,168 @@
+"""Issue 17's audit, kept fixed, on a real server over loopback: decompression bombs refused
+for what their headers declare (the server's peak memory, VmHWM, barely moves), mistyped
+start fields closed with 1008, idle sockets that never send `start` freed after the start
+timeout, and an API key passed as `?api_key=` never written to the server's log."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import struct
+import time
+import zipfile
+import zlib
+
+import httpx
+import numpy as np
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from service.sources.frame_codec import encode_depth_payload, pack_frame
+from tests.support.server_utils import peak_rss_mb, running_server
+from tests.support.stream_helpers import start_stream
+
+KEY = "s3cret-key-for-the-log-test"
+AUTH = {"X-API-Key": KEY}
+START_TIMEOUT_S = 2.0
+MAX_STREAMS = 3
+BOMB_GROWTH_MB = 300  # the issue's bound on the server's peak memory growth per refused bomb
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, tiny_onnx):
+    log = tmp_path_factory.mktemp("log") / "server.log"
+    with running_server(
+        tiny_onnx,
+        log=log,
+        api_key=KEY,
+        start_timeout_s=START_TIMEOUT_S,
+        max_streams=MAX_STREAMS,
+        log_level="info",
+    ) as url:
+        yield url, log
+
+
+def _npz_bomb(frames: int, height: int, width: int) -> bytes:
+    """An .npz whose `rgb` is [frames, height, width, 3] zeros, deflated as it is written
+    (the test never holds the decoded array)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z, z.open("rgb.npy", "w", force_zip64=True) as f:
+        header = {"descr": "|u1", "fortran_order": False, "shape": (frames, height, width, 3)}
+        np.lib.format.write_array_header_1_0(f, header)
+        row = bytes(height * width * 3)
+        for _ in range(frames):
+            f.write(row)
+    return buf.getvalue()
+
+
+def _png_bomb(width: int, height: int) -> bytes:
+    """A valid 8-bit RGB PNG of zeros, compressed row by row."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    deflate = zlib.compressobj(9)
+    row = bytes(1 + width * 3)  # filter byte 0, then the pixels
+    idat = b"".join(deflate.compress(row) for _ in range(height)) + deflate.flush()
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def test_an_npz_bomb_is_refused_from_its_header(server):
+    url, _ = server
+    bomb = _npz_bomb(1300, 480, 640)  # 1.2 GB of frames in about a megabyte
+    assert len(bomb) < 2_000_000
+    before = peak_rss_mb(url.pid)
+    res = httpx.post(f"{url}/v1/classify", files={"clip": ("bomb.npz", bomb)}, headers=AUTH, timeout=120)
+    assert res.status_code == 422 and res.json()["error"] == "invalid_clip", res.text
+    assert "MiB" in res.json()["detail"]
+    assert peak_rss_mb(url.pid) - before < BOMB_GROWTH_MB
+
+
+def test_a_png_frame_bomb_is_refused_from_its_header(server):
+    url, _ = server
+    bomb = _png_bomb(16000, 16000)
+    assert len(bomb) < 1_000_000
+    before = peak_rss_mb(url.pid)
+    depth = encode_depth_payload(np.zeros((64, 64), np.uint16), "png16")
+    with connect(f"{url.replace('http', 'ws')}/v1/stream", additional_headers=AUTH) as ws:
+        start_stream(ws, 64, 64, rgb_encoding="png")
+        ws.send(pack_frame(0, 0.0, bomb, depth))
+        error = json.loads(ws.recv(timeout=60))
+        ws.send(json.dumps({"type": "stop"}))
+    assert error["type"] == "error" and error["error"] == "wrong_size" and "16000x16000" in error["detail"], error
+    assert peak_rss_mb(url.pid) - before < BOMB_GROWTH_MB
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        {"hop": "abc"},
+        {"hop": None},
+        {"hop": [4]},
+        {"hop": True},
+        {"hop": 2.5},
+        {"window": {}},
+        {"width": 160.9},
+        {"modalities": 5},
+        {"fps": -30},
+    ],
+    ids=str,
+)
+def test_mistyped_start_fields_close_with_1008(server, start):
+    url, _ = server
+    message = {"type": "start", "width": 64, "height": 64, **start}
+    with connect(f"{url.replace('http', 'ws')}/v1/stream", additional_headers=AUTH) as ws:
+        ws.send(json.dumps(message))
+        error = json.loads(ws.recv(timeout=30))
+        with pytest.raises(ConnectionClosed):
+            while True:
+                ws.recv(timeout=30)
+    assert error["error"] == "protocol_violation" and next(iter(start)) in error["detail"], error
+    assert ws.close_code == 1008
+
+
+@pytest.mark.parametrize("text", ["null", "[1]", '"start"', "1e999"])
+def test_start_messages_that_are_not_objects_close_with_1008(server, text):
+    url, _ = server
+    with connect(f"{url.replace('http', 'ws')}/v1/stream", additional_headers=AUTH) as ws:
+        ws.send(text)
+        assert json.loads(ws.recv(timeout=30))["error"] == "protocol_violation"
+        with pytest.raises(ConnectionClosed):
+            while True:
+                ws.recv(timeout=30)
+    assert ws.close_code == 1008
+
+
+def test_sockets_that_never_start_are_closed_and_free_their_slots(server):
+    url, _ = server
+    ws_url = f"{url.replace('http', 'ws')}/v1/stream"
+    with contextlib.ExitStack() as stack:
+        idle = [stack.enter_context(connect(ws_url, additional_headers=AUTH)) for _ in range(MAX_STREAMS)]
+        with connect(ws_url, additional_headers=AUTH) as refused:
+            assert json.loads(refused.recv(timeout=30))["error"] == "too_many_streams"
+        for ws in idle:  # each is told why, then closed
+            error = json.loads(ws.recv(timeout=START_TIMEOUT_S + 30))
+            assert error["error"] == "protocol_violation" and "no start message" in error["detail"], error
+        deadline = time.monotonic() + 30
+        while True:  # the slots free as the closes complete
+            with connect(ws_url, additional_headers=AUTH) as ws:
+                ws.send(json.dumps({"type": "start", "width": 64, "height": 64}))
+                first = json.loads(ws.recv(timeout=30))
+                if first["type"] == "ready" or time.monotonic() > deadline:
+                    break
+        assert first["type"] == "ready", first
+
+
+def test_an_api_key_in_the_query_never_reaches_the_log(server):
+    url, log = server
+    assert httpx.get(f"{url}/v1/models?api_key={KEY}").status_code == 200
+    with connect(f"{url.replace('http', 'ws')}/v1/stream?api_key={KEY}") as ws:
+        start_stream(ws, 64, 64)
+        ws.send(json.dumps({"type": "stop"}))
+    time.sleep(0.5)  # let the server write its lines
+    text = log.read_text()
+    assert "/v1/models?api_key=[redacted]" in text and "/v1/stream?api_key=[redacted]" in text, text[-2000:]
+    assert KEY not in text
