@@ -34,7 +34,15 @@ class Connection:
         self.metrics = metrics
         self.outbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=OUTBOX_SIZE)
         self.in_flight: asyncio.Task | None = None
-        self.counts = {"frames": 0, "rejected": 0, "windows": 0, "skipped": 0, "dropped_messages": 0, "events": 0}
+        self.counts = {
+            "frames": 0,
+            "rejected": 0,
+            "shed": 0,
+            "windows": 0,
+            "skipped": 0,
+            "dropped_messages": 0,
+            "events": 0,
+        }
         self.pipeline = WindowPipeline(runtime, metrics, "stream", self.send, self.counts)
         self.last_index = -1
         self._sender: asyncio.Task | None = None

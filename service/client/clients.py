@@ -86,6 +86,7 @@ class StreamStats:
     reason: str
     frames: int
     rejected: int
+    shed: int | None  # frames the server dropped unread because it could not keep up (None: an older server)
     windows: int
     skipped: int
     dropped_messages: int

@@ -73,8 +73,8 @@ class Printer:
             self.console.print(f"[yellow]server skipped a frame: {message.error}: {message.detail}[/yellow]")
         elif isinstance(message, StreamStats) and message.reason == "final":
             self.console.print(
-                f"[dim]stream closed: {message.frames} frames, {message.windows} windows, "
-                f"{message.skipped} skipped, {message.events} events[/dim]"
+                f"[dim]stream closed: {message.frames} frames ({message.shed or 0} shed unread), "
+                f"{message.windows} windows, {message.skipped} skipped, {message.events} events[/dim]"
             )
 
 

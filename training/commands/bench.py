@@ -8,7 +8,7 @@ import typer
 
 from training.commands.common import console, parse_ints
 
-SUITES = ("model", "incremental", "batching", "quantization", "capacity", "transfer", "adapt")
+SUITES = ("model", "incremental", "batching", "quantization", "capacity", "transfer", "adapt", "soak")
 TRANSFER_SEED = 4242  # the held-out transfer sets (no training set uses it)
 
 
@@ -52,6 +52,8 @@ def bench(
         "v1", "--trained-on", help="transfer: the styles the models were trained on (comma-separated)."
     ),
     adapt_takes: str = typer.Option("2,3,5,10", "--adapt-takes", help="adapt: takes per class to adapt on."),
+    soak_streams: int = typer.Option(16, "--soak-streams", min=1, help="soak: paced 30 fps streams at once."),
+    soak_seconds: float = typer.Option(60.0, "--soak-seconds", min=1.0, help="soak: seconds each stream runs."),
     adapt_style: str = typer.Option(
         "studio", "--adapt-style", help="adapt: the generated style the takes are drawn in (one the base never saw)."
     ),
@@ -84,6 +86,7 @@ def bench(
         transfer_sets,
         trained_on,
         (adapt_takes, adapt_style),
+        (soak_streams, soak_seconds),
     )
 
 
@@ -120,6 +123,7 @@ def _run_suites(
     transfer_sets: str | None,
     trained_on: str,
     adapt_options: tuple[str, str] = ("2,3,5,10", "studio"),
+    soak_options: tuple[int, float] = (16, 60.0),
 ) -> None:
     """Generates the data the chosen suites need when missing, then runs them in SUITES
     order (the arguments are `bench`'s options; `served` the ONNX model to measure)."""
@@ -158,6 +162,12 @@ def _run_suites(
         command = "gesture " + " ".join(sys.argv[1:])
         takes, style = adapt_options
         run_adapt_bench(served, out, parse_ints(takes), Path("data/adapt-bench"), style, 10.0, command)
+    if "soak" in chosen:
+        import sys
+
+        from training.bench.soak import run_soak_bench
+
+        run_soak_bench(served, out, *soak_options, size, "gesture " + " ".join(sys.argv[1:]))
 
 
 def _transfer(served: Path, models: str | None, sets: str | None, trained_on: str, out: Path, hop: int) -> None:

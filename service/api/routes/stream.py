@@ -8,12 +8,14 @@ comes back as JSON through the connection's bounded outgoing queue.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 
 from service.api.deps import ApiKeyProblem, ReadinessProblem, StateDep
+from service.api.frame_backlog import STATS_REQUEST, FrameBacklog
 from service.api.state import ServiceState
 from service.api.stream_connection import Connection
 from service.api.stream_protocol import ProtocolViolation, StreamStart, parse_control, parse_start_text, ready_message
@@ -28,6 +30,8 @@ from service.streaming.window_inference import new_stream
 router = APIRouter()
 
 STATS_EVERY_S = 2.0
+BACKLOG_BYTES = 16 * 2**20  # frames received but not decoded yet, per stream; beyond it the oldest are shed
+BACKLOG_AGE_S = 2.0  # and those waiting longer than this once a newer frame arrives
 
 
 @router.websocket("/v1/stream")
@@ -91,22 +95,59 @@ async def _receive(ws: WebSocket, timeout: float, waiting_for: str) -> dict:
 
 async def _serve(ws: WebSocket, conn: Connection, settings: Settings) -> None:
     """The stream after `start`: frames and control messages until `stop` (returns) or a
-    disconnect or protocol violation (raises)."""
+    disconnect or protocol violation (raises).
+
+    Messages are read as fast as they come, so the WebSocket's own traffic (ping and pong)
+    is never stuck behind frames; frames wait in a backlog for decoding, and when the server
+    falls behind the oldest waiting frames are shed (counted as `shed`), so an overloaded
+    server keeps every connection and says what it dropped."""
     card = conn.runtime.model.card  # type: ignore[union-attr]
     start = parse_start_text((await _receive(ws, settings.start_timeout_s, "start message")).get("text"), card)
     session = new_stream(conn.runtime, start.hop, start.window)
     conn.send(ready_message(card, session))
+    backlog = FrameBacklog(BACKLOG_BYTES, BACKLOG_AGE_S)
+    worker = asyncio.create_task(_decode_backlog(conn, session, start, backlog))
+    try:
+        while True:
+            receiving = asyncio.create_task(_receive(ws, settings.idle_timeout_s, "frame or control message"))
+            await asyncio.wait({receiving, worker}, return_when=asyncio.FIRST_COMPLETED)
+            if worker.done():  # it only ends early by failing
+                receiving.cancel()
+                worker.result()
+            message = receiving.result()
+            text = message.get("text")
+            if text is not None:
+                if parse_control(text) == "stop":
+                    backlog.close()
+                    await worker
+                    return
+                backlog.put(STATS_REQUEST)
+                continue
+            conn.counts["frames"] += 1
+            conn.metrics.frames.inc()
+            shed = backlog.put((message.get("bytes") or b"", time.perf_counter()))
+            if shed:
+                conn.counts["shed"] += shed
+                conn.metrics.bad_frames.labels("shed").inc(shed)
+    finally:
+        if not worker.done():
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+
+
+async def _decode_backlog(
+    conn: Connection, session: StreamSession | IncrementalStream, start: StreamStart, backlog: FrameBacklog
+) -> None:
+    """Decode the backlog's frames in order (and answer stats requests in their place)
+    until it is closed and empty."""
     last_stats = time.perf_counter()
-    while True:
-        message = await _receive(ws, settings.idle_timeout_s, "frame or control message")
-        text = message.get("text")
-        if text is not None:
-            if parse_control(text) == "stop":
-                return
+    while (item := await backlog.get()) is not None:
+        if item is STATS_REQUEST:
             conn.send(conn.stats("requested"))
             continue
-        received = time.perf_counter()
-        await _frame(conn, session, start, message.get("bytes"), received)
+        data, received = item
+        await _frame(conn, session, start, data, received)
         if received - last_stats >= STATS_EVERY_S:
             last_stats = received
             conn.send(conn.stats("periodic"))
@@ -121,8 +162,6 @@ async def _frame(
 ) -> None:
     """Decode one binary frame into the session; a bad or out-of-order frame is reported and
     skipped; a window that comes due goes to the connection's pipeline."""
-    conn.counts["frames"] += 1
-    conn.metrics.frames.inc()
     modalities = conn.runtime.model.card.modalities  # type: ignore[union-attr]
     try:
         frame = await run_in_threadpool(
