@@ -24,6 +24,7 @@ from service.sources.realsense import (
 )
 
 if TYPE_CHECKING:
+    from service.settings import Settings
     from service.sources.uploads import DecodedClip
 
 console = Console(soft_wrap=True)
@@ -157,6 +158,7 @@ def serve(
         fail(str(exc), console)
     if not settings.model.is_file():
         fail(f"model not found: {settings.model}", console)
+    _preflight(settings)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -164,6 +166,31 @@ def serve(
         log_level=settings.log_level,
         ws_max_size=16 * 1024 * 1024,
     )
+
+
+def _preflight(settings: Settings) -> None:
+    """Fail with one line, before anything loads, for what would otherwise fail later with a
+    traceback: a port in use, a camera that is not there, an unreadable recording."""
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((settings.host, settings.port))
+        except OSError as exc:
+            fail(f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}", console)
+    if settings.camera is None and settings.camera_recording is None:
+        return
+    from service.sources.realsense import RealSenseError
+    from service.streaming.feeds import camera_source, recording_source
+
+    try:
+        if settings.camera is not None:
+            camera_source(settings.camera, settings.camera_width, settings.camera_height, settings.camera_fps)
+        else:
+            recording_source(str(settings.camera_recording))
+    except RealSenseError as exc:
+        fail(str(exc), console)
 
 
 def _synth_frames(seed: int, gestures: int) -> tuple[Iterator[tuple[np.ndarray, np.ndarray]], float]:

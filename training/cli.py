@@ -9,6 +9,7 @@ training command stops with one error line that names the missing extra.
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import typer
@@ -25,6 +26,29 @@ app = typer.Typer(
 )
 
 register_synthetic_feed()
+
+
+def package_version() -> str:
+    """The installed distribution's version (the checkout's pyproject when not installed)."""
+    try:
+        return version("gesture")
+    except PackageNotFoundError:
+        return "0.1.0 (not installed)"
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"gesture {package_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Real-time RGB-D gesture recognition: convert, train, export and serve models."""
 
 
 def _training_command(name: str, command: Callable[..., None], **settings: Any) -> None:

@@ -24,6 +24,8 @@ from service.sources.declared_sizes import HeaderError, npz_headers
 from service.sources.realsense import RECORDING_SUFFIXES, RealSenseError, RecordingTooLong, read_recording
 
 NPZ_SUFFIX = ".npz"
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".webm", ".mov", ".m4v", ".mpg", ".mpeg", ".wmv")
+CLIP_KINDS = "a .npz clip, a RealSense .bag/.db3 recording, or a video such as .mp4 or .avi"
 CLIP_SUFFIXES = (NPZ_SUFFIX, *RECORDING_SUFFIXES)  # files sent whole in the `clip` field
 UploadedFile = tuple[bytes, str]  # the file's bytes and its lower-case suffix ("" when none)
 
@@ -164,7 +166,7 @@ def decode_video(data: bytes, suffix: str, depth: bool, limits: Limits) -> tuple
             f.write(data)
         cap = cv2.VideoCapture(path)
         if not cap.isOpened():
-            raise UndecodableInput(f"cannot decode the {what} video")
+            raise UndecodableInput(f"cannot decode the {what} video: OpenCV finds no video in it (send {CLIP_KINDS})")
         declared = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)) * int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
         if declared > limits.max_pixels:
             raise InvalidClip(
@@ -240,13 +242,31 @@ def local_upload_files(
     Raises:
         FileNotFoundError: a file that does not exist.
     """
-    path = Path(path)
+    path = _local_clip_file(path)
     field = upload_field(path.name)
     files = {field: (path.read_bytes(), path.suffix.lower())}
     if field == "rgb" and depth_video is not None:
-        depth_video = Path(depth_video)
+        depth_video = _local_clip_file(depth_video)
         files["depth"] = (depth_video.read_bytes(), depth_video.suffix.lower())
     return files
+
+
+def _local_clip_file(path: str | os.PathLike[str]) -> Path:
+    """`path` if it is a file of a kind a clip can be.
+
+    Raises:
+        FileNotFoundError: no such file.
+        UnsupportedMedia: a folder, or a file whose name says it is no clip.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise UnsupportedMedia(f"{path} is a folder: give one clip file ({CLIP_KINDS})")
+    if not path.is_file():
+        raise FileNotFoundError(f"no such file: {path}")
+    suffix = path.suffix.lower()
+    if suffix not in (NPZ_SUFFIX, *RECORDING_SUFFIXES, *VIDEO_SUFFIXES):
+        raise UnsupportedMedia(f"{path.name} is not a clip: give {CLIP_KINDS}")
+    return path
 
 
 def decode_upload(files: Mapping[str, UploadedFile], limits: Limits) -> DecodedClip:
