@@ -165,6 +165,7 @@ def serve(
         port=settings.port,
         log_level=settings.log_level,
         ws_max_size=16 * 1024 * 1024,
+        server_header=False,
     )
 
 

@@ -87,3 +87,10 @@ class InvalidRequest(ClientError):
 
     status = 422
     code = "invalid_request"
+
+
+class ForbiddenOrigin(ClientError):
+    """A browser page of another origin than the server's or `GESTURE_CORS_ORIGINS`."""
+
+    status = 403
+    code = "forbidden_origin"

@@ -49,7 +49,12 @@ class Settings(BaseSettings):
     )
     top_k: int = Field(5, ge=1)
     api_key: str | None = Field(None, description="Require this key (X-API-Key header or api_key query).")
-    cors_origins: str = Field("", description="Comma-separated allowed origins; empty: no CORS.")
+    cors_origins: str = Field(
+        "", description="Comma-separated origins allowed for CORS and browser WebSockets; empty: the page's own only."
+    )
+    metrics_need_key: bool = Field(
+        False, description="/metrics needs the API key too (off: Prometheus scrapes without it)."
+    )
     max_streams: int = Field(32, ge=1, description="Most concurrent WebSocket streams.")
     start_timeout_s: float = Field(
         10.0, gt=0, description="A stream that sends no start message this long is closed (1008), freeing its slot."

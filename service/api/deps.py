@@ -13,9 +13,9 @@ from typing import Annotated
 from fastapi import Depends
 from starlette.requests import HTTPConnection
 
-from service.api.auth import check_api_key, supplied_api_key
+from service.api.auth import check_api_key, check_websocket_origin, supplied_api_key
 from service.api.state import ServiceState
-from service.errors import NotReady, Unauthorized
+from service.errors import ClientError, ForbiddenOrigin, NotReady, Unauthorized
 from service.inference.prometheus import Metrics
 from service.inference.runtime import Runtime
 from service.settings import Settings
@@ -56,16 +56,19 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 FeedsDep = Annotated[dict[str, LiveFeed], Depends(get_feeds)]
 
 
-async def api_key_problem(conn: HTTPConnection, settings: SettingsDep) -> Unauthorized | None:
-    """The Unauthorized error a missing or wrong key earns (header or query), else None."""
+async def api_key_problem(conn: HTTPConnection, settings: SettingsDep) -> ClientError | None:
+    """The Unauthorized error a missing or wrong key earns (header or query), and for a
+    WebSocket the ForbiddenOrigin error of a page from another origin; else None."""
     try:
+        if conn.scope["type"] == "websocket":
+            check_websocket_origin(settings, conn)
         check_api_key(settings, supplied_api_key(conn))
-    except Unauthorized as exc:
+    except (Unauthorized, ForbiddenOrigin) as exc:
         return exc
     return None
 
 
-ApiKeyProblem = Annotated[Unauthorized | None, Depends(api_key_problem)]
+ApiKeyProblem = Annotated[ClientError | None, Depends(api_key_problem)]
 
 
 async def require_api_key(problem: ApiKeyProblem) -> None:

@@ -8,6 +8,7 @@ import os
 import threading
 import time
 from concurrent.futures import Future
+from pathlib import Path
 
 import numpy as np
 
@@ -74,7 +75,7 @@ class Runtime:
         self.warmup_seconds = time.perf_counter() - t0
         self.metrics.model_info.info(
             {
-                "path": str(s.model),
+                "path": Path(s.model).name,  # the file, not where it lives on this machine
                 "profile": card.profile,
                 "modalities": "+".join(card.modalities),
                 "providers": ",".join(model.providers),

@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from service.api.deps import MetricsDep, RuntimeDep, StateDep, require_api_key
+from service.api.auth import check_api_key, supplied_api_key
+from service.api.deps import MetricsDep, RuntimeDep, SettingsDep, StateDep, require_api_key
 
 router = APIRouter(tags=["health"])
 
@@ -29,8 +30,10 @@ async def readyz(runtime: RuntimeDep) -> JSONResponse:
 
 
 @router.get("/metrics")
-async def prometheus(runtime: RuntimeDep, metrics: MetricsDep) -> Response:
-    """Prometheus metrics."""
+async def prometheus(request: Request, runtime: RuntimeDep, metrics: MetricsDep, settings: SettingsDep) -> Response:
+    """Prometheus metrics (behind the API key when `GESTURE_METRICS_NEED_KEY` is true)."""
+    if settings.metrics_need_key:
+        check_api_key(settings, supplied_api_key(request))
     metrics.queue_depth.set(runtime.queue_depth)
     return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 

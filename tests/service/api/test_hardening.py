@@ -166,3 +166,24 @@ def test_an_api_key_in_the_query_never_reaches_the_log(server):
     text = log.read_text()
     assert "/v1/models?api_key=[redacted]" in text and "/v1/stream?api_key=[redacted]" in text, text[-2000:]
     assert KEY not in text
+
+
+def test_a_page_of_another_origin_cannot_open_a_websocket(server):
+    url, _ = server
+    ws_url = f"{url.replace('http', 'ws')}/v1/stream"
+    with connect(ws_url, additional_headers=AUTH, origin="https://evil.example") as ws:
+        error = json.loads(ws.recv(timeout=30))
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=30)
+    assert error["error"] == "forbidden_origin" and ws.close_code == 1008, error
+    with connect(ws_url, additional_headers=AUTH, origin=url) as ws:  # the server's own page
+        start_stream(ws, 64, 64)
+
+
+def test_the_page_has_security_headers_and_metrics_no_paths(server):
+    url, _ = server
+    page = httpx.get(f"{url}/")
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff" and "server" not in page.headers
+    info = [ln for ln in httpx.get(f"{url}/metrics").text.splitlines() if ln.startswith("gesture_model_info")]
+    assert info and 'path="tiny.onnx"' in info[0], info
