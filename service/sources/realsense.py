@@ -21,6 +21,7 @@ from service.sources.frames import FramePair
 
 RECORDING_SUFFIXES = (".bag", ".db3")
 FRAME_TIMEOUT_MS = 5000  # a live camera silent this long is treated as unplugged
+RECORDING_POLL_MS = 100  # how often a recording is asked for its next frame (and whether it ended)
 FIRST_CAMERA = "first"  # what `--camera` takes for "whichever camera is plugged in"
 
 
@@ -136,7 +137,8 @@ class RealSenseSource:
         self.stream_fps = float(color.fps())
         device = profile.get_device()
         if self.recording is not None:
-            device.as_playback().set_real_time(False)
+            self._playback = device.as_playback()
+            self._playback.set_real_time(False)
         self._depth_to_mm = float(device.first_depth_sensor().get_depth_scale()) * 1000.0
         self._align = rs.align(rs.stream.color)
         return self
@@ -148,6 +150,10 @@ class RealSenseSource:
             except RuntimeError:
                 pass  # already stopped (camera unplugged)
             self._pipeline = None
+
+    def _recording_ended(self) -> bool:
+        playback = getattr(self, "_playback", None)
+        return playback is not None and playback.current_status() == self._rs.playback_status.stopped
 
     def __enter__(self) -> RealSenseSource:
         return self.open()
@@ -183,9 +189,12 @@ class RealSenseSource:
         if self._pipeline is None:
             self.open()
         count = 0
+        waited = 0
         while max_frames is None or count < max_frames:
+            # a recording is asked often, so that its end is seen at once, not after a timeout
+            timeout = RECORDING_POLL_MS if self.recording is not None else FRAME_TIMEOUT_MS
             try:
-                ok, frameset = self._pipeline.try_wait_for_frames(FRAME_TIMEOUT_MS)
+                ok, frameset = self._pipeline.try_wait_for_frames(timeout)
             except RuntimeError as exc:
                 ok, frameset = False, None
                 if self.recording is None:
@@ -193,7 +202,11 @@ class RealSenseSource:
             if not ok:
                 if self.recording is None:
                     raise CameraDisconnected(f"the camera delivered no frame for {FRAME_TIMEOUT_MS} ms")
-                return
+                waited += timeout
+                if self._recording_ended() or waited >= FRAME_TIMEOUT_MS:
+                    return
+                continue
+            waited = 0
             frame = self._convert(frameset)
             if frame is not None:
                 count += 1
