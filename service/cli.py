@@ -159,14 +159,19 @@ def serve(
     if not settings.model.is_file():
         fail(f"model not found: {settings.model}", console)
     _preflight(settings)
-    uvicorn.run(
-        create_app(settings),
+    from service.api.shutdown import GracefulServer
+
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
         ws_max_size=16 * 1024 * 1024,
         server_header=False,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_s),
     )
+    GracefulServer(config, app.state.service, settings.shutdown_grace_s).run()
 
 
 def _preflight(settings: Settings) -> None:

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
         False, description="/metrics needs the API key too (off: Prometheus scrapes without it)."
     )
     max_streams: int = Field(32, ge=1, description="Most concurrent WebSocket streams.")
+    shutdown_grace_s: float = Field(
+        20.0, ge=1, description="On SIGTERM: how long open streams and requests get to finish."
+    )
     start_timeout_s: float = Field(
         10.0, gt=0, description="A stream that sends no start message this long is closed (1008), freeing its slot."
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 
@@ -25,6 +26,7 @@ class ServiceState:
         started_at: monotonic time the app was created, for `/v1/status` uptime.
         teacher: the Teach workspace (takes, adapt runs, adapted models).
         switching: a model switch is loading the new model now.
+        stopping: set when the server shuts down: open streams finish and new ones are refused.
     """
 
     settings: Settings
@@ -35,3 +37,4 @@ class ServiceState:
     started_at: float = field(default_factory=time.monotonic)
     teacher: Teacher | None = None
     switching: bool = False
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)

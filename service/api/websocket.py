@@ -9,6 +9,7 @@ from fastapi import WebSocket
 from service.errors import ClientError
 
 NORMAL_CLOSURE = 1000
+GOING_AWAY = 1001  # the server shuts down: the stream's final stats were sent first
 POLICY_VIOLATION = 1008  # the client broke a rule: bad key, unknown feed, protocol violation
 TRY_AGAIN_LATER = 1013  # the server cannot take the stream now: still loading, or full
 

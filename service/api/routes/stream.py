@@ -19,8 +19,8 @@ from service.api.frame_backlog import STATS_REQUEST, FrameBacklog
 from service.api.state import ServiceState
 from service.api.stream_connection import Connection
 from service.api.stream_protocol import ProtocolViolation, StreamStart, parse_control, parse_start_text, ready_message
-from service.api.websocket import NORMAL_CLOSURE, POLICY_VIOLATION, TRY_AGAIN_LATER, reject
-from service.errors import ClientError, TooManyStreams
+from service.api.websocket import GOING_AWAY, NORMAL_CLOSURE, POLICY_VIOLATION, TRY_AGAIN_LATER, reject
+from service.errors import ClientError, NotReady, TooManyStreams
 from service.settings import Settings
 from service.sources.frame_codec import FrameError, unpack_frame
 from service.streaming.incremental import IncrementalStream
@@ -50,10 +50,12 @@ async def stream(ws: WebSocket, state: StateDep, key_problem: ApiKeyProblem, not
     conn.open()
     close_code: int | None = NORMAL_CLOSURE
     try:
-        await _serve(ws, conn, state.settings)
+        await _serve(ws, conn, state.settings, state.stopping)
     except ProtocolViolation as exc:
         conn.send({"type": "error", "error": "protocol_violation", "detail": str(exc)})
         close_code = POLICY_VIOLATION
+    except ServerStopping:
+        close_code = GOING_AWAY
     except WebSocketDisconnect:
         close_code = None  # the client is gone: nothing more to send
     finally:
@@ -72,6 +74,8 @@ def _refusal(
         return key_problem, POLICY_VIOLATION
     if not_ready is not None:
         return not_ready, TRY_AGAIN_LATER
+    if state.stopping.is_set():
+        return NotReady("the server is shutting down"), TRY_AGAIN_LATER
     if state.streams >= state.settings.max_streams:
         return TooManyStreams(f"the server takes at most {state.settings.max_streams} streams"), TRY_AGAIN_LATER
     return None
@@ -93,9 +97,13 @@ async def _receive(ws: WebSocket, timeout: float, waiting_for: str) -> dict:
     return message
 
 
-async def _serve(ws: WebSocket, conn: Connection, settings: Settings) -> None:
-    """The stream after `start`: frames and control messages until `stop` (returns) or a
-    disconnect or protocol violation (raises).
+class ServerStopping(Exception):
+    """The server is shutting down: the stream ends with its final stats (close 1001)."""
+
+
+async def _serve(ws: WebSocket, conn: Connection, settings: Settings, stop: asyncio.Event) -> None:
+    """The stream after `start`: frames and control messages until `stop` (returns), the
+    server shutting down, a disconnect or a protocol violation (raise).
 
     Messages are read as fast as they come, so the WebSocket's own traffic (ping and pong)
     is never stuck behind frames; frames wait in a backlog for decoding, and when the server
@@ -107,13 +115,19 @@ async def _serve(ws: WebSocket, conn: Connection, settings: Settings) -> None:
     conn.send(ready_message(card, session))
     backlog = FrameBacklog(BACKLOG_BYTES, BACKLOG_AGE_S)
     worker = asyncio.create_task(_decode_backlog(conn, session, start, backlog))
+    stopping = asyncio.create_task(stop.wait())
     try:
         while True:
             receiving = asyncio.create_task(_receive(ws, settings.idle_timeout_s, "frame or control message"))
-            await asyncio.wait({receiving, worker}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({receiving, worker, stopping}, return_when=asyncio.FIRST_COMPLETED)
             if worker.done():  # it only ends early by failing
                 receiving.cancel()
                 worker.result()
+            if stopping.done() and not receiving.done():  # the server shuts down: finish what came
+                receiving.cancel()
+                backlog.close()
+                await worker
+                raise ServerStopping
             message = receiving.result()
             text = message.get("text")
             if text is not None:
@@ -130,6 +144,7 @@ async def _serve(ws: WebSocket, conn: Connection, settings: Settings) -> None:
                 conn.counts["shed"] += shed
                 conn.metrics.bad_frames.labels("shed").inc(shed)
     finally:
+        stopping.cancel()
         if not worker.done():
             worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -21,7 +21,7 @@ from websockets.sync.client import connect
 
 from service.sources.frame_codec import encode_depth_payload, pack_frame
 from tests.support.server_utils import peak_rss_mb, running_server
-from tests.support.stream_helpers import start_stream
+from tests.support.stream_helpers import drain, start_stream
 
 KEY = "s3cret-key-for-the-log-test"
 AUTH = {"X-API-Key": KEY}
@@ -187,3 +187,27 @@ def test_the_page_has_security_headers_and_metrics_no_paths(server):
     assert page.headers["x-content-type-options"] == "nosniff" and "server" not in page.headers
     info = [ln for ln in httpx.get(f"{url}/metrics").text.splitlines() if ln.startswith("gesture_model_info")]
     assert info and 'path="tiny.onnx"' in info[0], info
+
+
+def test_sigterm_lets_open_streams_end_with_their_final_stats(tiny_onnx):
+    import os
+    import signal
+
+    from tests.support.bundled import bundled_stream
+    from tests.support.stream_helpers import frames_of
+
+    stream = bundled_stream(7, [2])
+    with running_server(tiny_onnx) as url, connect(f"{url.replace('http', 'ws')}/v1/stream") as ws:
+        start_stream(ws, *stream.rgb.shape[1:3])
+        for frame in frames_of(stream.rgb[:20], stream.depth[:20]):
+            ws.send(frame)
+        ws.send(json.dumps({"type": "stats"}))
+        assert drain(ws, "requested")[-1]["frames"] == 20  # all received: now stop the server
+        os.kill(url.pid, signal.SIGTERM)
+        messages = []
+        with pytest.raises(ConnectionClosed):
+            while True:
+                messages.append(json.loads(ws.recv(timeout=30)))
+    final = [m for m in messages if m["type"] == "stats" and m["reason"] == "final"]
+    assert final and final[0]["frames"] == 20, messages[-3:]
+    assert ws.close_code == 1001
