@@ -94,9 +94,13 @@ def classify(
         result = classify_clip(decoded, onnx_model.card, onnx_model.logits, top_k=top_k, hop=hop)
     except (FileNotFoundError, ModelCardError, ClientError) as exc:
         fail(str(exc), console)
+    if decoded.warnings:
+        result["warnings"] = decoded.warnings
     if as_json:
         print(json.dumps(result))
         return
+    for warning in decoded.warnings:
+        status.print(f"[yellow]warning: {warning}[/yellow]")
     console.print(f"{clip}: [bold]{result['label']}[/bold] ({result['frames']} frames)")
     for row in result["top"]:
         console.print(f"  {row['label']:>16}  {row['probability']:.3f}")

@@ -12,7 +12,7 @@ import os
 import tempfile
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -33,11 +33,13 @@ UploadedFile = tuple[bytes, str]  # the file's bytes and its lower-case suffix (
 @dataclass
 class DecodedClip:
     """rgb uint8 [T, H, W, 3] (RGB order) or None; depth uint16 [T, H, W] mm, uint8 [T, H, W]
-    grey or uint8 [T, H, W, 3] encoded, or None; fps if known."""
+    grey or uint8 [T, H, W, 3] encoded, or None; fps if known; `warnings`: what the client
+    should know about how it was read (a video cut short)."""
 
     rgb: np.ndarray | None
     depth: np.ndarray | None
     fps: float | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def frames(self) -> int:
@@ -150,8 +152,9 @@ def decode_npz(data: bytes, limits: Limits | None = None) -> DecodedClip:
     return DecodedClip(rgb, depth, fps)
 
 
-def decode_video(data: bytes, suffix: str, depth: bool, limits: Limits) -> tuple[np.ndarray, float | None]:
-    """A video file's frames: colour as RGB uint8 [T, H, W, 3], depth as grey uint8 [T, H, W].
+def decode_video(data: bytes, suffix: str, depth: bool, limits: Limits) -> tuple[np.ndarray, float | None, list[str]]:
+    """A video file's frames: colour as RGB uint8 [T, H, W, 3], depth as grey uint8 [T, H, W],
+    its fps, and warnings (a video cut short).
     The frame size the container declares is checked before the first frame is decoded, and
     the decoded bytes as frames come.
 
@@ -173,6 +176,7 @@ def decode_video(data: bytes, suffix: str, depth: bool, limits: Limits) -> tuple
                 f"the {what} video's frames have {declared} pixels, more than the limit of {limits.max_pixels}"
             )
         fps = cap.get(cv2.CAP_PROP_FPS) or None
+        declared_frames = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         frames: list[np.ndarray] = []
         decoded = 0
         while True:
@@ -196,7 +200,15 @@ def decode_video(data: bytes, suffix: str, depth: bool, limits: Limits) -> tuple
     shapes = {f.shape for f in frames}
     if len(shapes) > 1:
         raise UndecodableInput("the video's frames change size")
-    return np.stack(frames), fps
+    return np.stack(frames), fps, _cut_short(what, len(frames), declared_frames)
+
+
+def _cut_short(what: str, decoded: int, declared: int) -> list[str]:
+    """A warning when a video decodes to clearly fewer frames than its container declares
+    (a truncated upload); containers that declare no count say nothing."""
+    if declared > 0 and decoded < 0.9 * declared - 1:
+        return [f"the {what} video decoded to {decoded} of the {declared} frames it declares: is it cut short?"]
+    return []
 
 
 def decode_recording(data: bytes, suffix: str, max_frames: int) -> DecodedClip:
@@ -291,13 +303,16 @@ def decode_upload(files: Mapping[str, UploadedFile], limits: Limits) -> DecodedC
         raise InvalidClip("no file: send 'clip' (.npz) or 'rgb' and/or 'depth' videos as multipart fields")
     rgb = depth = None
     fps = None
+    warnings: list[str] = []
     if "rgb" in files:
         data, suffix = files["rgb"]
         if suffix == NPZ_SUFFIX:
             raise UnsupportedMedia("send .npz clips in the 'clip' field")
-        rgb, fps = decode_video(data, suffix, depth=False, limits=limits)
+        rgb, fps, notes = decode_video(data, suffix, depth=False, limits=limits)
+        warnings += notes
     if "depth" in files:
         data, suffix = files["depth"]
-        depth, dfps = decode_video(data, suffix, depth=True, limits=limits)
+        depth, dfps, notes = decode_video(data, suffix, depth=True, limits=limits)
         fps = fps or dfps
-    return DecodedClip(rgb, depth, fps)
+        warnings += notes
+    return DecodedClip(rgb, depth, fps, warnings)

@@ -145,4 +145,5 @@ async def classify(
     metrics.windows.labels("rest").inc(1 + len(result["timeline"]))
     for event in result["events"]:
         metrics.events.labels(event["label"]).inc()
-    return {"model": os.path.basename(runtime.model.path), **result}
+    warnings = {"warnings": clip.warnings} if clip.warnings else {}
+    return {"model": os.path.basename(runtime.model.path), **result, **warnings}
