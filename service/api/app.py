@@ -9,6 +9,7 @@ from service.api.errors import install_error_handlers
 from service.api.lifespan import lifespan
 from service.api.log_format import configure_logging
 from service.api.middleware import install_middleware
+from service.api.openapi import install_openapi
 from service.api.routes.health import router as health_router
 from service.api.routes.live import router as live_router
 from service.api.routes.page import install_page
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (health_router, rest_router, stream_router, live_router, teach_router):
         app.include_router(router)
     install_page(app)
+    install_openapi(app)
     return app
 
 

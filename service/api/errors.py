@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.errors import ClientError, Overloaded
 from service.inference.scheduler import QueueFull
@@ -16,6 +17,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ClientError, client_error)
     app.add_exception_handler(QueueFull, queue_full)
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
 
 
 async def client_error(_: Request, exc: ClientError) -> JSONResponse:
@@ -32,3 +34,16 @@ async def validation_error(_: Request, exc: RequestValidationError) -> JSONRespo
     """422 with every problem in one line, in the same shape as the other errors."""
     problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
     return JSONResponse({"error": "invalid_request", "detail": problems}, status_code=422)
+
+
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """Routing errors (no such path, a method the path does not take) in the same shape."""
+    detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    return JSONResponse(
+        {"error": HTTP_CODES.get(exc.status_code, "http_error"), "detail": detail},
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )

@@ -29,7 +29,7 @@ async def readyz(runtime: RuntimeDep) -> JSONResponse:
     return JSONResponse({"status": "ready", "warmup_seconds": round(runtime.warmup_seconds, 3)})
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=Response)
 async def prometheus(request: Request, runtime: RuntimeDep, metrics: MetricsDep, settings: SettingsDep) -> Response:
     """Prometheus metrics (behind the API key when `GESTURE_METRICS_NEED_KEY` is true)."""
     if settings.metrics_need_key:

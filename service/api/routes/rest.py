@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -120,8 +120,8 @@ async def classify(
     runtime: ReadyRuntime,
     settings: SettingsDep,
     metrics: MetricsDep,
-    top_k: int | None = None,
-    hop: int = 4,
+    top_k: Annotated[int | None, Query(ge=1, le=100)] = None,
+    hop: Annotated[int, Query(ge=1, le=1000)] = 4,
 ) -> dict[str, Any]:
     """Classify an uploaded clip.
 

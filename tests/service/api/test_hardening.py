@@ -211,3 +211,22 @@ def test_sigterm_lets_open_streams_end_with_their_final_stats(tiny_onnx):
     final = [m for m in messages if m["type"] == "stats" and m["reason"] == "final"]
     assert final and final[0]["frames"] == 20, messages[-3:]
     assert ws.close_code == 1001
+
+
+def test_openapi_tells_the_truth_about_bodies_and_errors(server):
+    url, _ = server
+    doc = httpx.get(f"{url}/openapi.json").json()
+    classify = doc["paths"]["/v1/classify"]["post"]
+    assert "multipart/form-data" in classify["requestBody"]["content"]
+    assert {"401", "413", "415", "422", "503"} <= set(classify["responses"])
+    assert classify["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
+    assert "text/plain" in doc["paths"]["/metrics"]["get"]["responses"]["200"]["content"]
+    top_k = next(p for p in classify["parameters"] if p["name"] == "top_k")
+    assert top_k["schema"]["anyOf"][0]["minimum"] == 1
+    zero = httpx.post(f"{url}/v1/classify?top_k=0", headers=AUTH)
+    assert zero.status_code == 422 and zero.json()["error"] == "invalid_request"
+    for res, code in (
+        (httpx.get(f"{url}/nowhere"), "not_found"),
+        (httpx.put(f"{url}/v1/classify"), "method_not_allowed"),
+    ):
+        assert res.json()["error"] == code and res.json()["detail"], res.text
