@@ -25,6 +25,7 @@ CLASSIFY_BODY = {
         "multipart/form-data": {
             "schema": {
                 "type": "object",
+                "minProperties": 1,
                 "properties": {
                     "clip": {"type": "string", "format": "binary", "description": ".npz clip or .bag/.db3 recording"},
                     "rgb": {"type": "string", "format": "binary", "description": "colour video"},

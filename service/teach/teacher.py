@@ -157,8 +157,9 @@ class Teacher:
         """Start `gesture adapt` on the takes, from `base`.
 
         Raises:
-            Conflict: a run is going, a recording is, or the training install is missing.
-            InvalidRequest: minutes out of range, or fewer than two gestures with two takes each.
+            Conflict: a run is going, a recording is, the training install is missing, or there
+                are fewer than two gestures with two takes each.
+            InvalidRequest: minutes out of range.
         """
         self._check_no_job("start another adapt run")
         if self._recording:
@@ -167,10 +168,10 @@ class Teacher:
             raise InvalidRequest(f"minutes must be in 1..60, got {minutes:g}")
         counts = Counter(t.label for t in self.takes())
         if len(counts) < 2:
-            raise InvalidRequest("record takes of at least two gestures first")
+            raise Conflict("record takes of at least two gestures first")
         thin = sorted(n for n, c in counts.items() if c < 2)
         if thin:
-            raise InvalidRequest(f"record at least two takes of every gesture: {', '.join(thin)} has one")
+            raise Conflict(f"record at least two takes of every gesture: {', '.join(thin)} has one")
         check_training_installed()
         self.models.mkdir(parents=True, exist_ok=True)
         out = self.models / time.strftime("adapted-%Y%m%d-%H%M%S.onnx", time.gmtime())

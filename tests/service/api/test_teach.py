@@ -95,7 +95,7 @@ def test_teach_routes_need_the_key(server):
 def test_adapt_needs_two_takes_of_two_gestures(server):
     url, _ = server
     res = httpx.post(f"{url}/v1/teach/adapt", json={"minutes": 1}, headers=AUTH)
-    assert res.status_code == 422 and "two" in res.json()["detail"], res.text
+    assert res.status_code == 409 and "two" in res.json()["detail"], res.text
 
 
 def _stream_labels(url: str, rgb: np.ndarray, depth: np.ndarray, during=None) -> list[str]:  # noqa: ANN001
