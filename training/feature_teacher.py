@@ -27,6 +27,11 @@ class FeatureTeacher:
 
     def __init__(self, student: UnimodalNetwork, cfg: TrainConfig, device: torch.device) -> None:
         path = Path(cfg.teacher.checkpoint or "")
+        if not path.is_file():
+            raise ConfigError(
+                f"teacher.checkpoint: {path} not found; this run distils from a trained network of the "
+                "other modality: train that one first (e.g. the depth config before the RGB one)"
+            )
         blob = load_checkpoint(path)
         self.modality: str = blob["modalities"]
         if self.modality not in ("rgb", "depth") or self.modality == cfg.modalities:

@@ -377,3 +377,13 @@ def test_npz_clips(tmp_path: Path) -> None:
     with np.load(tmp_path / row["file"]) as data:
         assert data["rgb"].dtype == np.uint8 and data["depth"].dtype == np.uint16
         assert np.array_equal(data["rgb"], clip.rgb) and np.array_equal(data["depth"], clip.depth)
+
+
+def test_a_small_set_keeps_a_validation_clip_per_class():
+    from training.synth.writers.dataset import split_names
+
+    rows = [(f"c{label}_{i}", 40, label) for label in range(13) for i in range(2)]
+    train, valid = split_names(rows, seed=1, valid_fraction=0.2)
+    assert len(valid) == 13 and len(train) == 13  # two clips per class: one each way
+    assert {r[2] for r in valid} == set(range(13))
+    assert split_names(rows, seed=1, valid_fraction=0.0)[1] == []

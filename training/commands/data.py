@@ -54,7 +54,7 @@ def synth(
         summary = write_npz_clips(out, clips_per_class, seed, size=size, workers=workers or None, styles=chosen)
     else:
         raise typer.BadParameter(f"--format must be split or npz, not {fmt!r}")
-    console.print(summary)
+    console.print(summary.line(), highlight=False)
 
 
 def record(

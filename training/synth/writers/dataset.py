@@ -54,6 +54,14 @@ class DatasetSummary:
     stream_frames: int
     seconds: float
 
+    def line(self) -> str:
+        """One line for people: what was written where."""
+        streams = f", {self.streams} streams ({self.stream_frames} frames)" if self.streams else ""
+        return (
+            f"wrote {self.clips} clips ({self.train} train, {self.valid} valid; {self.frames} frames){streams} "
+            f"under {self.out} in {self.seconds:.0f} s"
+        )
+
 
 def clip_name(task: ClipTask) -> str:
     """The split-file name of a clip, e.g. `clips/c05_000123`."""
@@ -126,7 +134,8 @@ def split_names(
 ) -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]]:
     """Splits clip rows (name, frames, label) per class, deterministically from the seed.
 
-    round(valid_fraction * n) clips of each class go to valid.
+    round(valid_fraction * n) clips of each class go to valid (at least one when a class
+    has two or more clips, so that a small set never trains without validation).
 
     Returns:
         (train rows, valid rows), each in the order of `rows`.
@@ -138,6 +147,8 @@ def split_names(
         names = [r[0] for r in rows if r[2] == label]
         order = split_rng(seed, label).permutation(len(names))
         n_valid = int(round(valid_fraction * len(names)))
+        if valid_fraction > 0 and len(names) >= 2:
+            n_valid = max(1, n_valid)  # a class with two clips still has one to validate on
         valid_names.update(names[i] for i in order[:n_valid])
     train = [r for r in rows if r[0] not in valid_names]
     valid = [r for r in rows if r[0] in valid_names]
@@ -237,7 +248,7 @@ def write_dataset(
     root.mkdir(parents=True, exist_ok=True)
     rows, train, valid = _write_clips(root, clips_per_class, seed, size, valid_fraction, workers, progress, styles)
     write = partial(_write_stream, root=root, seed=seed, size=size, n_gestures=stream_gestures, styles=styles)
-    stream_frames = run_parallel(write, list(range(streams)), workers, progress, "streams")
+    stream_frames = run_parallel(write, list(range(streams)), workers, progress and streams > 0, "streams")
     params = _synth_params(seed, size, clips_per_class, streams, stream_gestures, valid_fraction, styles)
     (root / "synth.json").write_text(json.dumps(params, indent=1) + "\n")
     return DatasetSummary(

@@ -35,6 +35,13 @@ class NpzSummary:
     frames: int
     seconds: float
 
+    def line(self) -> str:
+        """One line for people: what was written where."""
+        return (
+            f"wrote {self.clips} .npz clips ({self.frames} frames) and labels.csv under {self.out} "
+            f"in {self.seconds:.0f} s"
+        )
+
 
 def _write_npz(
     task: ClipTask, root: Path, seed: int, size: int, compress: bool, styles: tuple[str, ...]
