@@ -15,6 +15,7 @@ from rich.table import Table
 from service.cli_errors import fail
 from service.client.clients import GestureAPIError
 from service.inference.model_card import ModelCardError, read_model_card
+from service.inference.stages import stage_paths
 from service.sources.realsense import (
     CameraDisconnected,
     RealSenseError,
@@ -49,6 +50,7 @@ def info(
                     "modalities": card.modalities,
                     "config": card.config,
                     "outputs": card.outputs,
+                    "stages": all(p.is_file() for p in stage_paths(model)),
                 },
                 indent=2,
             )
@@ -67,6 +69,9 @@ def info(
     table.add_row("source", card.source)
     table.add_row("outputs", ", ".join(card.outputs))
     table.add_row(f"labels ({len(card.labels)})", ", ".join(card.labels))
+    frame, window = stage_paths(model)
+    both = frame.is_file() and window.is_file()
+    table.add_row("streaming stages", f"yes ({frame.name}, {window.name})" if both else "no: streams run full windows")
     console.print(table)
 
 
@@ -94,12 +99,19 @@ def classify(
         result = classify_clip(decoded, onnx_model.card, onnx_model.logits, top_k=top_k, hop=hop)
     except (FileNotFoundError, ModelCardError, ClientError) as exc:
         fail(str(exc), console)
-    if decoded.warnings:
-        result["warnings"] = decoded.warnings
+    warnings = list(decoded.warnings)
+    if decoded.frames < onnx_model.card.stream_window // 2:
+        warnings.append(
+            f"the clip has {decoded.frames} frames, far fewer than the model's {onnx_model.card.stream_window}-frame "
+            "window: the answer says little"
+        )
+    result = {"model": Path(onnx_model.path).name, **result}
+    if warnings:
+        result["warnings"] = warnings
     if as_json:
         print(json.dumps(result))
         return
-    for warning in decoded.warnings:
+    for warning in warnings:
         status.print(f"[yellow]warning: {warning}[/yellow]")
     console.print(f"{clip}: [bold]{result['label']}[/bold] ({result['frames']} frames)")
     for row in result["top"]:

@@ -102,7 +102,12 @@ def record(
             source.close()
     except RealSenseError as exc:
         fail(str(exc), console)
-    console.print(f"{len(takes)} takes written under {out}; train with `gesture train CONFIG data.root={out}`")
+    if not takes:
+        fail("no take was recorded (the source ended first, or --count is 0)", console)
+    console.print(
+        f"{len(takes)} takes written under {out}; adapt the served model to them with "
+        f"`gesture adapt --data {out} --out my-model.onnx`, or train with `gesture train CONFIG data.root={out}`"
+    )
 
 
 def _review_takes(out: Path, delete: str | None) -> None:

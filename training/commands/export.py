@@ -85,16 +85,24 @@ def export_cmd(
     ),
 ) -> None:
     """Export one of our checkpoints to the ONNX contract (refused unless onnxruntime agrees with PyTorch)."""
+    from service.inference.stages import stage_paths
     from training.checkpoint import CheckpointError
     from training.export.from_checkpoint import export_checkpoint
     from training.export.onnx import ParityError
 
+    what = "the model and its two streaming stages" if stages else "the model"
+    console.print(f"exporting {what} to ONNX, each checked against PyTorch (minutes on a small CPU) ...")
     try:
         with console.status("exporting to ONNX and checking parity with onnxruntime"):
             report = export_checkpoint(checkpoint, out, stream_window=stream_window, stages=stages)
     except (FileNotFoundError, CheckpointError, ParityError, ValueError) as exc:
         fail(str(exc), console)
-    console.print(f"wrote {out} (max relative difference onnxruntime vs PyTorch: {report.worst:.2e})")
+    written = [out, *(p for p in stage_paths(out) if p.is_file())] if stages else [out]
+    console.print(
+        f"wrote {', '.join(map(str, written))} (max relative difference onnxruntime vs PyTorch: {report.worst:.2e})"
+    )
+    if stages and len(written) == 1:
+        console.print("no streaming stages: this network's temporal part cannot run incrementally")
 
 
 def quantize_cmd(
