@@ -37,7 +37,7 @@ def check_training_installed() -> None:
     if missing:
         raise Conflict(
             f"adapting needs the training install ({', '.join(missing)} missing here): "
-            "run `.ci/setup train` or `pip install -e '.[train]'`, then restart the server"
+            "run `.ci/setup` (the full install) or `pip install -e '.[train]'`, then restart the server"
         )
 
 
