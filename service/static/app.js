@@ -179,10 +179,16 @@ $("clip-form").addEventListener("submit", (e) => {
   const xhr = new XMLHttpRequest();
   xhr.open("POST", "/v1/classify");
   for (const [k, v] of Object.entries(apiHeaders())) xhr.setRequestHeader(k, v);
+  $("upload-status").textContent = "uploading…";
   xhr.upload.onprogress = (ev) => { if (ev.lengthComputable) bar.value = ev.loaded / ev.total; };
+  xhr.upload.onload = () => {
+    bar.removeAttribute("value"); // indeterminate while the server decodes and classifies
+    $("upload-status").textContent = "uploaded; the server is decoding and classifying the clip…";
+  };
   xhr.onload = () => {
     $("upload").disabled = false;
-    bar.value = 1;
+    bar.hidden = true;
+    $("upload-status").textContent = "";
     let body = null;
     try { body = JSON.parse(xhr.responseText); } catch (_) { /* not JSON */ }
     if (xhr.status >= 400 || !body) {
@@ -194,19 +200,31 @@ $("clip-form").addEventListener("submit", (e) => {
   };
   xhr.onerror = () => {
     $("upload").disabled = false;
+    bar.hidden = true;
+    $("upload-status").textContent = "";
     showError(err, "The upload failed: the server closed the connection (is the file over the size limit?).");
   };
   xhr.send(form);
 });
 
-const PALETTE = ["#8c959f", "#1f6feb", "#0a3069", "#1a7f37", "#4ac26b", "#cf222e", "#ff8182",
-  "#8250df", "#c297ff", "#bf8700", "#d4a72c", "#0969da", "#54aeff"];
+// 13 colours told apart at a glance (after Trubetskoy's "distinct colours"); grey first, for no_gesture
+const PALETTE = ["#9aa0a6", "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4",
+  "#f032e6", "#9a6324", "#000075", "#808000", "#469990", "#ffd8b1"];
 const colourOf = (id) => PALETTE[id % PALETTE.length];
+
+const when = (frame, fps) => (fps ? `${(frame / fps).toFixed(1)} s` : `frame ${frame}`);
 
 function renderResult(body) {
   $("clip-result").hidden = false;
-  $("clip-label").textContent = body.label;
-  $("clip-meta").textContent = `${body.frames} frames${body.fps ? ` at ${body.fps} fps` : ""} · model ${body.model}`;
+  // A clip with events is a sequence of gestures: the events are the answer. The clip-level
+  // label is for a clip of one gesture.
+  $("clip-label").textContent = body.events.length
+    ? `${body.events.length} gesture${body.events.length > 1 ? "s" : ""}: ${body.events.map((e) => e.label).join(", ")}`
+    : `${body.label} (${(body.top[0].probability * 100).toFixed(0)} %)`;
+  $("clip-top-title").textContent = body.events.length ? "Whole clip as one gesture (for single-gesture clips)" : "Top labels";
+  const seconds = body.fps ? ` (${(body.frames / body.fps).toFixed(1)} s at ${body.fps} fps)` : "";
+  const warnings = (body.warnings || []).map((w) => ` · warning: ${w}`).join("");
+  $("clip-meta").textContent = `${body.frames} frames${seconds} · model ${body.model}${warnings}`;
   const top = $("clip-top");
   top.innerHTML = "";
   for (const row of body.top) {
@@ -228,7 +246,7 @@ function renderResult(body) {
   events.innerHTML = "";
   for (const ev of body.events) {
     const li = document.createElement("li");
-    li.textContent = `${ev.label} — frames ${ev.start_frame}–${ev.end_frame} (confidence ${ev.confidence.toFixed(2)})`;
+    li.textContent = `${ev.label} — ${when(ev.start_frame, body.fps)} to ${when(ev.end_frame, body.fps)} (confidence ${ev.confidence.toFixed(2)})`;
     events.append(li);
   }
   if (!body.events.length) events.innerHTML = "<li>none</li>";
@@ -241,14 +259,14 @@ function drawTimeline(body) {
   ctx.clearRect(0, 0, w, h);
   const windows = body.timeline;
   $("timeline-note").textContent = windows.length
-    ? "Each bar is one window: its height is the top label's probability, its colour the label."
+    ? "Each bar is one window: its height is the top label's probability, its colour the label. Shaded bands: the frames of each detected gesture event."
     : "The clip is no longer than one streaming window, so it has no timeline.";
   ctx.strokeStyle = "#d9dde3";
   ctx.beginPath(); ctx.moveTo(pad, h - pad); ctx.lineTo(w - 4, h - pad); ctx.stroke();
   ctx.fillStyle = "#5b6470";
   ctx.font = "12px system-ui, sans-serif";
   ctx.fillText("1.0", 0, pad - 6 + 10);
-  ctx.fillText(`frame ${body.frames}`, w - 80, h - 6);
+  ctx.fillText(body.fps ? `${(body.frames / body.fps).toFixed(1)} s` : `frame ${body.frames}`, w - 80, h - 6);
   ctx.fillText("0", pad, h - 6);
   const legend = $("timeline-legend");
   legend.innerHTML = "";
@@ -269,8 +287,9 @@ function drawTimeline(body) {
   }
   for (const [label, id] of seen) {
     const li = document.createElement("li");
-    li.innerHTML = `<i style="background:${colourOf(id)}"></i>`;
-    li.append(label);
+    const swatch = document.createElement("i");
+    swatch.style.background = colourOf(id);
+    li.append(swatch, label);
     legend.append(li);
   }
 }
@@ -320,6 +339,7 @@ function stopLive() {
   $("feed-connect").disabled = false;
 }
 
+let feedFps = null;
 $("feed-connect").addEventListener("click", () => {
   stopLive();
   showError($("live-error"), "");
@@ -332,10 +352,14 @@ $("feed-connect").addEventListener("click", () => {
   $("live-note").textContent = `watching ${name}…`;
   ws.onmessage = (ev) => {
     const m = JSON.parse(ev.data);
-    if (m.type === "hello" && m.sequence) $("live-sequence").textContent = `The demo performs, in a loop: ${m.sequence.join(", ")}`;
+    if (m.type === "hello") {
+      feedFps = m.fps || null;
+      if (m.sequence) $("live-sequence").textContent = `The demo performs, in a loop: ${m.sequence.join(", ")}`;
+      if (!m.windows) $("live-label").textContent = "collecting the first window…";
+    }
     else if (m.type === "preview") { $("preview-rgb").src = m.rgb; $("preview-depth").src = m.depth; }
     else if (m.type === "prediction") setCurrent(m.top);
-    else if (m.type === "gesture") logEvent(`${m.label} (frames ${m.start_frame}–${m.end_frame}, confidence ${m.confidence.toFixed(2)})`);
+    else if (m.type === "gesture") logEvent(`${m.label} at ${when(m.fired_at_frame, feedFps)} (confidence ${m.confidence.toFixed(2)})`);
     else if (m.type === "error") showError($("live-error"), `${m.detail} (${m.error})`);
     else if (m.type === "model") { logEvent(`the server switched models: labels ${m.labels.join(", ")}`); loadModel(); }
     else if (m.type === "status" && !m.running) $("live-note").textContent = `feed ${m.name} stopped${m.error ? ": " + m.error : ""}`;

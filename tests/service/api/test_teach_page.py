@@ -37,7 +37,8 @@ def page():
         pytest.fail("Debian's chromium is not installed: run .ci/setup (it installs the package)")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        # bypass_csp: wait_for_function evaluates in the page, which the page's policy forbids
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
         yield context.new_page()
         browser.close()
 
