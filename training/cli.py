@@ -31,7 +31,7 @@ register_synthetic_feed()
 def package_version() -> str:
     """The installed distribution's version (the checkout's pyproject when not installed)."""
     try:
-        return version("gesture")
+        return version("rgbd-gesture")
     except PackageNotFoundError:
         return "0.1.0 (not installed)"
 
