@@ -4,6 +4,7 @@ message and the `stop` / `stats` control messages, validated into plain values."
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -11,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from service.inference.model_card import ModelCard
 from service.streaming.incremental import IncrementalStream
+from service.streaming.label_filter import NO_FILTER, LabelFilter, LabelFilterError
 from service.streaming.session import StreamSession
 
 
@@ -33,6 +35,8 @@ class StartMessage(BaseModel):
     hop: int = Field(4, ge=1, le=256)
     window: int | None = Field(None, le=1024)
     fps: float | None = Field(None, ge=0.1, le=1000, allow_inf_nan=False)
+    min_score: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
+    labels: list[str] | None = Field(None, min_length=1, max_length=1000)
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class StreamStart:
     hop: int
     window: int | None
     fps: float | None
+    label_filter: LabelFilter = NO_FILTER
 
 
 def _one_line(exc: ValidationError) -> str:
@@ -54,7 +59,7 @@ def _one_line(exc: ValidationError) -> str:
     return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'message'}: {e['msg']}" for e in exc.errors())
 
 
-def parse_start(message: Any, modalities: list[str], model_frames: int) -> StreamStart:
+def parse_start(message: Any, modalities: list[str], model_frames: int, labels: Sequence[str] = ()) -> StreamStart:
     """Validate the opening JSON message; returns the normalised stream settings.
 
     Raises:
@@ -71,8 +76,19 @@ def parse_start(message: Any, modalities: list[str], model_frames: int) -> Strea
         raise ProtocolViolation(f"the model needs {' and '.join(modalities)}; the stream lacks {missing}")
     if start.window is not None and start.window < model_frames:
         raise ProtocolViolation(f"window must be in {model_frames}..1024 frames")
+    try:
+        label_filter = LabelFilter.build(labels, start.min_score, start.labels)
+    except LabelFilterError as exc:
+        raise ProtocolViolation(f"invalid start message: {exc}") from None
     return StreamStart(
-        start.width, start.height, start.rgb_encoding, start.depth_encoding, start.hop, start.window, start.fps
+        start.width,
+        start.height,
+        start.rgb_encoding,
+        start.depth_encoding,
+        start.hop,
+        start.window,
+        start.fps,
+        label_filter,
     )
 
 
@@ -88,7 +104,7 @@ def parse_start_text(text: str | None, card: ModelCard) -> StreamStart:
         message = json.loads(text)
     except (json.JSONDecodeError, RecursionError):
         raise ProtocolViolation("the start message is not valid JSON") from None
-    return parse_start(message, card.modalities, card.frames)
+    return parse_start(message, card.modalities, card.frames, card.labels)
 
 
 def parse_control(text: str) -> str:
@@ -117,4 +133,8 @@ def ready_message(card: ModelCard, session: StreamSession | IncrementalStream) -
         "frames": card.frames,
         "hop": session.hop,
         "incremental": isinstance(session, IncrementalStream),
+        "min_score": session.label_filter.min_score,
+        "allowlist": None
+        if session.label_filter.allowlist is None
+        else [card.labels[i] for i in sorted(session.label_filter.allowlist)],
     }

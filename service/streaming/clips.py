@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from service.errors import MissingModality
 from service.inference.model_card import ModelCard
 from service.inference.prepare import prepare_clip
 from service.sources.uploads import DecodedClip
 from service.streaming.events import EventParams
-from service.streaming.windows import Predict, WindowPrediction, classify_windows, softmax
+from service.streaming.label_filter import NO_FILTER, LabelFilter
+from service.streaming.windows import Predict, classify_windows, softmax
 
 
 def require_modalities(clip: DecodedClip, card: ModelCard) -> None:
@@ -30,25 +29,32 @@ def classify_clip(
     top_k: int = 5,
     hop: int = 4,
     params: EventParams | None = None,
+    label_filter: LabelFilter = NO_FILTER,
 ) -> dict[str, Any]:
-    """The JSON result of one clip (see docs/protocol.md, "REST")."""
+    """The JSON result of one clip (see docs/protocol.md, "REST"); `label_filter` (a score
+    threshold, a label allowlist) trims every `top` list and the events."""
     require_modalities(clip, card)
     rgb = clip.rgb if "rgb" in card.modalities else None
     depth = clip.depth if "depth" in card.modalities else None
     probs = softmax(predict(prepare_clip(rgb, depth, card))[0])
-    whole = WindowPrediction(0, clip.frames - 1, probs)
+    top = label_filter.top(probs, card.labels, top_k)
     result: dict[str, Any] = {
         "frames": clip.frames,
         "fps": clip.fps,
-        "top": whole.top(card.labels, top_k),
-        "label": card.labels[int(np.argmax(probs))],
+        "top": top,
+        "label": top[0]["label"] if top else None,
         "timeline": [],
         "events": [],
     }
     if clip.frames > card.stream_window:
-        timeline, events = classify_windows(rgb, depth, card, predict, hop, params)
+        detector = label_filter.detector(card, params)
+        timeline, events = classify_windows(rgb, depth, card, predict, hop, detector=detector)
         result["timeline"] = [
-            {"start_frame": w.start_frame, "end_frame": w.end_frame, "top": w.top(card.labels, min(3, top_k))}
+            {
+                "start_frame": w.start_frame,
+                "end_frame": w.end_frame,
+                "top": label_filter.top(w.probs, card.labels, min(3, top_k)),
+            }
             for w in timeline
         ]
         result["events"] = [e.to_json() for e in events]

@@ -81,9 +81,16 @@ class GestureEvent:
 class EventDetector:
     """Feed window probabilities in order with `update`; it returns an event or None."""
 
-    def __init__(self, labels: list[str], params: EventParams | None = None, no_gesture: str = "no_gesture") -> None:
+    def __init__(
+        self,
+        labels: list[str],
+        params: EventParams | None = None,
+        no_gesture: str = "no_gesture",
+        mask: np.ndarray | None = None,
+    ) -> None:
         self.labels = labels
         self.params = params or EventParams()
+        self.mask = mask  # [K]: 0 for classes that must never fire (a client's allowlist), else None
         self.background = labels.index(no_gesture) if no_gesture in labels else None
         self._recent: deque[np.ndarray] = deque(maxlen=self.params.smoothing)
         self._run_label: int | None = None
@@ -95,7 +102,8 @@ class EventDetector:
     def update(self, probs: np.ndarray, start_frame: int, end_frame: int) -> GestureEvent | None:
         """One window's class probabilities [K] covering frames start..end (inclusive)."""
         p = self.params
-        self._recent.append(np.asarray(probs, dtype=np.float64))
+        probs = np.asarray(probs, dtype=np.float64)
+        self._recent.append(probs if self.mask is None else probs * self.mask)
         avg = np.mean(self._recent, axis=0)
         top = int(np.argmax(avg))
         confident = top != self.background and avg[top] >= p.threshold

@@ -20,7 +20,8 @@ import numpy as np
 
 from service.inference.model_card import ModelCard
 from service.inference.stages import Stages
-from service.streaming.events import EventDetector, EventParams
+from service.streaming.events import EventParams
+from service.streaming.label_filter import NO_FILTER, LabelFilter
 from service.streaming.session import Window, prepare_frame
 
 
@@ -43,14 +44,21 @@ class IncrementalStream:
     """
 
     def __init__(
-        self, card: ModelCard, stages: Stages, hop: int, window: int, params: EventParams | None = None
+        self,
+        card: ModelCard,
+        stages: Stages,
+        hop: int,
+        window: int,
+        params: EventParams | None = None,
+        label_filter: LabelFilter = NO_FILTER,
     ) -> None:
         if window % card.frames:
             raise ValueError(f"window {window} is not a multiple of the model's {card.frames} frames")
         self.card, self.stages, self.hop, self.window = card, stages, hop, window
         self.stride = window // card.frames
         self.offset = (self.stride - 1) // 2
-        self.detector = EventDetector(card.labels, params or EventParams.for_model(card.events))
+        self.label_filter = label_filter
+        self.detector = label_filter.detector(card, params)
         self.pending: dict[str, list[np.ndarray]] = {m: [] for m in card.modalities}
         self.pending_index: list[int] = []  # raw index of each pending grid frame
         self.state = {k: v.copy() for k, v in stages.zero_state.items()}

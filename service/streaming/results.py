@@ -11,6 +11,7 @@ import numpy as np
 
 from service.inference.model_card import ModelCard
 from service.streaming.events import EventDetector, GestureEvent
+from service.streaming.label_filter import NO_FILTER, LabelFilter
 from service.streaming.session import Window
 from service.streaming.windows import WindowPrediction, softmax
 
@@ -26,9 +27,15 @@ class WindowResult:
 
 
 def window_result(
-    card: ModelCard, detector: EventDetector, window: Window, outputs: dict[str, np.ndarray], latency_s: float
+    card: ModelCard,
+    detector: EventDetector,
+    window: Window,
+    outputs: dict[str, np.ndarray],
+    latency_s: float,
+    label_filter: LabelFilter = NO_FILTER,
 ) -> WindowResult:
-    """Turn one window's outputs ({name: [K] row}) into messages and update `detector`."""
+    """Turn one window's outputs ({name: [K] row}) into messages and update `detector`; the
+    stream's label filter trims the `top` list."""
     probs = softmax(outputs[card.outputs[0]])
     latency_ms = round(latency_s * 1000, 2)
     w = WindowPrediction(window.start_frame, window.end_frame, probs)
@@ -36,7 +43,7 @@ def window_result(
         "type": "prediction",
         "start_frame": w.start_frame,
         "end_frame": w.end_frame,
-        "top": w.top(card.labels, 3),
+        "top": label_filter.top(probs, card.labels, 3) if label_filter.active else w.top(card.labels, 3),
         "latency_ms": latency_ms,
     }
     event = detector.update(probs, w.start_frame, w.end_frame)

@@ -12,7 +12,8 @@ import numpy as np
 from service.inference.depth import encode_depth
 from service.inference.model_card import ModelCard
 from service.inference.prepare import eval_indices, resize_crop
-from service.streaming.events import EventDetector, EventParams
+from service.streaming.events import EventParams
+from service.streaming.label_filter import NO_FILTER, LabelFilter
 
 
 def prepare_frame(card: ModelCard, rgb: np.ndarray | None, depth: np.ndarray | None) -> dict[str, np.ndarray]:
@@ -43,7 +44,14 @@ class StreamSession:
     """Feed frames in order; every `hop` frames (once the buffer holds a full window) it
     returns the window to classify."""
 
-    def __init__(self, card: ModelCard, hop: int, window: int | None = None, params: EventParams | None = None) -> None:
+    def __init__(
+        self,
+        card: ModelCard,
+        hop: int,
+        window: int | None = None,
+        params: EventParams | None = None,
+        label_filter: LabelFilter = NO_FILTER,
+    ) -> None:
         self.card = card
         self.hop = hop
         self.window = window or card.stream_window
@@ -51,7 +59,8 @@ class StreamSession:
             raise ValueError(f"window must be at least the model's {card.frames} frames")
         self.buffers: dict[str, deque[np.ndarray]] = {m: deque(maxlen=self.window) for m in card.modalities}
         self.indices: deque[int] = deque(maxlen=self.window)
-        self.detector = EventDetector(card.labels, params or EventParams.for_model(card.events))
+        self.label_filter = label_filter
+        self.detector = label_filter.detector(card, params)
         self.since_window = 0
 
     def push(self, index: int, rgb: np.ndarray | None, depth: np.ndarray | None) -> Window | None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from service.streaming.events import EventParams
 from service.streaming.incremental import IncrementalStream
+from service.streaming.label_filter import NO_FILTER, LabelFilter
 from service.streaming.session import StreamSession, Window
 
 if TYPE_CHECKING:  # only for annotations: streaming uses the runtime, not the reverse
@@ -20,15 +21,19 @@ if TYPE_CHECKING:  # only for annotations: streaming uses the runtime, not the r
 
 
 def new_stream(
-    runtime: Runtime, hop: int, window: int | None = None, params: EventParams | None = None
+    runtime: Runtime,
+    hop: int,
+    window: int | None = None,
+    params: EventParams | None = None,
+    label_filter: LabelFilter = NO_FILTER,
 ) -> StreamSession | IncrementalStream:
     """A stream's session: incremental when the model has stages and `window` (default:
     the card's stream window) is a whole multiple of the model's frames."""
     card = runtime.model.card  # type: ignore[union-attr]
     span = window or card.stream_window
     if runtime.stages is not None and span % card.frames == 0:
-        return IncrementalStream(card, runtime.stages, hop, span, params)
-    return StreamSession(card, hop, window, params)
+        return IncrementalStream(card, runtime.stages, hop, span, params, label_filter)
+    return StreamSession(card, hop, window, params, label_filter)
 
 
 def submit_window(runtime: Runtime, session: StreamSession | IncrementalStream, window: Window) -> Future:

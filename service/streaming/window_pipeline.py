@@ -126,7 +126,8 @@ class WindowPipeline:
         self.counts["windows"] += 1
         self.metrics.windows.labels(self.source).inc()
         card = self.runtime.model.card  # type: ignore[union-attr]
-        result = window_result(card, submitted.session.detector, submitted.window, outputs, latency)
+        session = submitted.session
+        result = window_result(card, session.detector, submitted.window, outputs, latency, session.label_filter)
         self.emit(result.prediction)
         if result.event is not None and result.gesture is not None:
             self.counts["events"] += 1

@@ -63,10 +63,12 @@ def classify_windows(
     predict: Predict,
     hop: int,
     params: EventParams | None = None,
+    detector: EventDetector | None = None,
 ) -> tuple[list[WindowPrediction], list[GestureEvent]]:
-    """Slide over a whole recording; returns the timeline and the detected events."""
+    """Slide over a whole recording; returns the timeline and the detected events (by
+    `detector`, default: one with `params` or the card's settings)."""
     n = (rgb if rgb is not None else depth).shape[0]  # type: ignore[union-attr]
-    detector = EventDetector(card.labels, params or EventParams.for_model(card.events))
+    detector = detector or EventDetector(card.labels, params or EventParams.for_model(card.events))
     timeline, events = [], []
     for end in window_ends(n, card.stream_window, hop):
         probs = softmax(predict(window_inputs(rgb, depth, end, card))[0])

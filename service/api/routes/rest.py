@@ -10,12 +10,13 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from service.api.deps import MetricsDep, ReadyRuntime, SettingsDep, require_api_key
-from service.errors import ClientError, InvalidClip, UndecodableInput, UnsupportedMedia
+from service.errors import ClientError, InvalidClip, InvalidRequest, UndecodableInput, UnsupportedMedia
 from service.inference.runtime import Runtime
 from service.settings import Settings
 from service.sources.uploads import DecodedClip, Limits, UploadedFile, check_clip, decode_upload
 from service.streaming.clips import classify_clip
 from service.streaming.events import EventParams
+from service.streaming.label_filter import LabelFilter, LabelFilterError
 
 router = APIRouter()
 
@@ -122,6 +123,8 @@ async def classify(
     metrics: MetricsDep,
     top_k: Annotated[int | None, Query(ge=1, le=100)] = None,
     hop: Annotated[int, Query(ge=1, le=1000)] = 4,
+    min_score: Annotated[float | None, Query(ge=0, le=1, description="leave out labels scoring below it")] = None,
+    labels: Annotated[str | None, Query(description="comma-separated allowlist of labels to report")] = None,
 ) -> dict[str, Any]:
     """Classify an uploaded clip.
 
@@ -139,7 +142,14 @@ async def classify(
     clip = await run_in_threadpool(lambda: check_clip(_decode(files, limits), limits))
     card = runtime.acquire().model.card  # a model switch meanwhile lets this request finish on it
     try:
-        result = await run_in_threadpool(classify_clip, clip, card, runtime.predict, top_k, hop)
+        names = None if labels is None else [n.strip() for n in labels.split(",") if n.strip()]
+        try:
+            label_filter = LabelFilter.build(card.labels, min_score, names)
+        except LabelFilterError as exc:
+            raise InvalidRequest(str(exc)) from None
+        result = await run_in_threadpool(
+            classify_clip, clip, card, runtime.predict, top_k, hop, label_filter=label_filter
+        )
     finally:
         runtime.release()
     metrics.windows.labels("rest").inc(1 + len(result["timeline"]))

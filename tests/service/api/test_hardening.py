@@ -230,3 +230,33 @@ def test_openapi_tells_the_truth_about_bodies_and_errors(server):
         (httpx.put(f"{url}/v1/classify"), "method_not_allowed"),
     ):
         assert res.json()["error"] == code and res.json()["detail"], res.text
+
+
+def test_a_stream_and_an_upload_can_ask_for_an_allowlist_and_a_threshold(server):
+    from tests.support.bundled import bundled_stream
+    from tests.support.stream_helpers import frames_of
+
+    url, _ = server
+    stream = bundled_stream(11, [2])
+    allowed = ["swipe_left", "push"]
+    with connect(f"{url.replace('http', 'ws')}/v1/stream", additional_headers=AUTH) as ws:
+        ready = start_stream(ws, *stream.rgb.shape[1:3], labels=allowed, min_score=0.01)
+        assert ready["allowlist"] == ["swipe_left", "push"] and ready["min_score"] == 0.01
+        for frame in frames_of(stream.rgb[:40], stream.depth[:40]):
+            ws.send(frame)
+        ws.send(json.dumps({"type": "stop"}))
+        messages = drain(ws)
+    tops = [r["label"] for m in messages if m["type"] == "prediction" for r in m["top"]]
+    assert tops and set(tops) <= set(allowed), tops
+    with connect(f"{url.replace('http', 'ws')}/v1/stream", additional_headers=AUTH) as ws:
+        ws.send(json.dumps({"type": "start", "width": 64, "height": 64, "labels": ["wave"]}))
+        error = json.loads(ws.recv(timeout=30))
+    assert error["error"] == "protocol_violation" and "wave" in error["detail"], error
+
+    buf = io.BytesIO()
+    np.savez(buf, rgb=stream.rgb[:20], depth=stream.depth[:20])
+    files = {"clip": ("c.npz", buf.getvalue())}
+    res = httpx.post(f"{url}/v1/classify?labels=push,swipe_left&min_score=0.01", files=files, headers=AUTH)
+    assert res.status_code == 200 and {r["label"] for r in res.json()["top"]} <= set(allowed), res.text
+    bad = httpx.post(f"{url}/v1/classify?labels=wave", files=files, headers=AUTH)
+    assert bad.status_code == 422 and "wave" in bad.json()["detail"], bad.text
