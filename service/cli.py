@@ -85,6 +85,8 @@ def classify(
     model: str | None = typer.Option(None, "--model", help="ONNX model (default: the bundled model)."),
     top_k: int = typer.Option(5, "--top-k", min=1),
     hop: int = typer.Option(4, "--hop", min=1, help="Frames between timeline windows."),
+    min_score: float | None = typer.Option(None, "--min-score", min=0.0, max=1.0, help="Leave out labels below it."),
+    labels: str | None = typer.Option(None, "--labels", help="Comma-separated allowlist of labels to report."),
     as_json: bool = typer.Option(False, "--json", help="Print the full result as JSON."),
 ) -> None:
     """Classify a clip locally with the same pipeline as the server (no server needed)."""
@@ -92,12 +94,17 @@ def classify(
     from service.inference.onnx_session import OnnxModel
     from service.settings import default_model_path
     from service.streaming.clips import classify_clip
+    from service.streaming.label_filter import LabelFilter, LabelFilterError
 
     try:
         onnx_model = OnnxModel(model or default_model_path())
         decoded = _read_clip(clip, depth)
-        result = classify_clip(decoded, onnx_model.card, onnx_model.logits, top_k=top_k, hop=hop)
-    except (FileNotFoundError, ModelCardError, ClientError) as exc:
+        names = None if labels is None else [n.strip() for n in labels.split(",") if n.strip()]
+        label_filter = LabelFilter.build(onnx_model.card.labels, min_score, names)
+        result = classify_clip(
+            decoded, onnx_model.card, onnx_model.logits, top_k=top_k, hop=hop, label_filter=label_filter
+        )
+    except (FileNotFoundError, ModelCardError, ClientError, LabelFilterError) as exc:
         fail(str(exc), console)
     warnings = list(decoded.warnings)
     if decoded.frames < onnx_model.card.stream_window // 2:
@@ -113,7 +120,7 @@ def classify(
         return
     for warning in warnings:
         status.print(f"[yellow]warning: {warning}[/yellow]")
-    console.print(f"{clip}: [bold]{result['label']}[/bold] ({result['frames']} frames)")
+    console.print(f"{clip}: [bold]{result['label'] or 'no label passes the filter'}[/bold] ({result['frames']} frames)")
     for row in result["top"]:
         console.print(f"  {row['label']:>16}  {row['probability']:.3f}")
     for event in result["events"]:
