@@ -101,6 +101,21 @@ def encoded_frames(seconds: float, size: int) -> list[tuple[bytes, bytes]]:
     ]
 
 
+async def send_paced(
+    ws: object, frames: list[tuple[bytes, bytes]], start_at: float, sent: dict[int, float] | None = None
+) -> None:
+    """Send encoded (rgb, depth) frames at FPS from `start_at` (perf_counter time), then
+    `stop`; `sent` records when each frame went."""
+    for i, (rgb, depth) in enumerate(frames):
+        delay = start_at + i / FPS - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if sent is not None:
+            sent[i] = time.perf_counter()
+        await ws.send(pack_frame(i, i / FPS, rgb, depth))  # type: ignore[attr-defined]
+    await ws.send(json.dumps({"type": "stop"}))  # type: ignore[attr-defined]
+
+
 async def _one_stream(
     url: str, frames: list[tuple[bytes, bytes]], size: int, start_at: float
 ) -> tuple[dict, list[float]]:
@@ -125,13 +140,7 @@ async def _one_stream(
                     return
 
         task = asyncio.create_task(reader())
-        for i, (rgb, depth) in enumerate(frames):
-            delay = start_at + i / FPS - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            sent[i] = time.perf_counter()
-            await ws.send(pack_frame(i, i / FPS, rgb, depth))
-        await ws.send(json.dumps({"type": "stop"}))
+        await send_paced(ws, frames, start_at, sent)
         await asyncio.wait_for(task, timeout=120)
         return final, latencies
 

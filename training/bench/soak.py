@@ -18,8 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from websockets.asyncio.client import connect
 
-from service.sources.frame_codec import pack_frame
-from training.bench.capacity import FPS, HOP, Server, encoded_frames
+from training.bench.capacity import FPS, HOP, Server, encoded_frames, send_paced
 from training.bench.report import machine_line, write_section
 
 
@@ -49,12 +48,7 @@ async def _one_stream(url: str, frames: list[tuple[bytes, bytes]], size: int, st
                         return
 
             task = asyncio.create_task(reader())
-            for i, (rgb, depth) in enumerate(frames):
-                delay = start_at + i / FPS - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                await ws.send(pack_frame(i, i / FPS, rgb, depth))
-            await ws.send(json.dumps({"type": "stop"}))
+            await send_paced(ws, frames, start_at)
             await asyncio.wait_for(task, timeout=120)
         return StreamOutcome(final, "normal")
     except Exception as exc:  # a dropped connection is the finding, not a crash of the bench

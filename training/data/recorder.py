@@ -1,11 +1,5 @@
-"""Our recorder's layout: a folder per clip plus a class list.
-
-```
-root/labels.txt                      one class name per line; id = line index
-root/clips/<clip_id>/meta.json       {"label": <class name>, "fps": ..., "frames": n, "split": "train"}
-root/clips/<clip_id>/rgb/%06d.jpg    colour frames
-root/clips/<clip_id>/depth/%06d.png  depth frames, 16-bit millimetres
-```
+"""Reading our recorder's layout (a folder per clip plus a class list; drawn in
+service/teach/takes_folder.py, which writes it for `gesture record` and the server).
 
 `split` (`train` or `valid`) is optional: `gesture record` sets it (one take in five of a
 label is `valid`); clips without it belong to every split.

@@ -5,7 +5,6 @@ a real server with the bundled model and the demo live feed. Screenshots of ever
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import httpx
@@ -17,18 +16,7 @@ from tests.support.bundled import bundled_clip, bundled_stream
 from tests.support.server_utils import ROOT, running_server
 from training.synth import CLASS_NAMES
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = ROOT / "artifacts" / "screenshots"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 
@@ -36,18 +24,6 @@ SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "hei
 def server():
     with running_server(default_model_path(), demo_stream="true", demo_seed="3") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is not installed: run .ci/setup (it installs the package)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(params=list(SIZES))
