@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import time
 
 import httpx
 import numpy as np
@@ -72,5 +73,7 @@ def test_cpu_image_serves_the_bundled_model(image):
         assert httpx.get(f"{url}/v1/models").json()["models"][0]["providers"] == ["CPUExecutionProvider"]
     finally:
         subprocess.run([str(SCRIPT), "stop", str(port)], capture_output=True, text=True, timeout=120, cwd=ROOT)
-    gone = subprocess.run([str(SCRIPT), "podman", "container", "exists", f"gesture-{port}"])
-    assert gone.returncode != 0  # stopped and removed (--rm)
+    deadline = time.monotonic() + 30  # --rm removes the container just after it exits
+    while subprocess.run([str(SCRIPT), "podman", "container", "exists", f"gesture-{port}"]).returncode == 0:
+        assert time.monotonic() < deadline, "the container was not removed after it stopped (--rm)"
+        time.sleep(0.5)

@@ -83,6 +83,7 @@ def test_any_text_is_a_control_or_a_protocol_violation(text):
 class _Card:
     modalities = ["rgb", "depth"]
     frames = 16
+    labels = ["no_gesture", "push"]
 
 
 @FUZZ
