@@ -25,7 +25,9 @@ def evaluate_cmd(
     layout: str | None = typer.Option(None, "--layout", help="Dataset layout (default: detect)."),
     split: str = typer.Option("valid", "--split", help="Split of split-file layouts: train, valid or all."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
-    confusion: Path | None = typer.Option(None, "--confusion", help="Write the confusion matrix PNG here."),
+    confusion: Path | None = typer.Option(
+        None, "--confusion", help="Write the confusion matrix PNG here (default: runs/confusion-MODEL-DATA.png)."
+    ),
 ) -> None:
     """Top-1, top-5 and per-class accuracy of a model on a dataset, with a confusion-matrix PNG."""
     import json
@@ -37,11 +39,16 @@ def evaluate_cmd(
     from training.evaluation.scores import confusion_png
 
     path = model or default_model_path()
+    if Path(path).suffix == ".pt" and not as_json:
+        console.print(
+            "evaluating a PyTorch checkpoint (an ONNX export of it, `gesture export`, evaluates several times faster)"
+        )
     try:
         report, names = evaluate(path, data, layout=layout, split=split, progress=not as_json)
     except (DatasetError, FileNotFoundError, ModelCardError, ValueError) as exc:
         fail(str(exc), console)
-    png = confusion or Path(data) / "confusion.png"
+    png = confusion or Path("runs") / f"confusion-{Path(path).stem}-{Path(data).resolve().name}.png"
+    png.parent.mkdir(parents=True, exist_ok=True)  # never into the dataset folder
     confusion_png(report.confusion, names, png)
     if as_json:
         print(json.dumps({"model": str(path), "confusion_png": str(png), **report.to_json()}))
@@ -107,6 +114,10 @@ def evaluate_stream_cmd(
     from training.evaluation.streams import evaluate_streams
 
     path = model or default_model_path()
+    if Path(path).suffix == ".pt" and not as_json:
+        console.print(
+            "evaluating a PyTorch checkpoint (an ONNX export of it, `gesture export`, evaluates several times faster)"
+        )
     try:
         scores, totals = evaluate_streams(path, data, hop=hop, progress=not as_json)
     except (FileNotFoundError, ModelCardError, KeyError) as exc:
