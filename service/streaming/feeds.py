@@ -205,7 +205,7 @@ class LiveFeed:
                 time.sleep(delay)
             index = self.counts["frames"]
             self.counts["frames"] += 1
-            if self._take_new_runtime():
+            if self._next_runtime is not None and self._take_new_runtime():  # a switch is pending
                 session = new_stream(self.runtime, self.hop)
             for tap in self.taps:
                 if tap(rgb, depth):

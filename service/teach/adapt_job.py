@@ -87,10 +87,6 @@ class AdaptJob:
         """Start the child on the running event loop."""
         self._task = asyncio.create_task(self._run())
 
-    async def wait(self) -> None:
-        if self._task is not None:
-            await asyncio.shield(self._task)
-
     async def _run(self) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "120"}
         try:

@@ -75,12 +75,12 @@ def _resized(frames: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return np.stack([cv2.resize(f, size, interpolation=cv2.INTER_NEAREST) for f in frames])
 
 
-def _stream(reader: ClipReader, order: list[int], card: ModelCard) -> tuple[dict[str, np.ndarray], list[dict]]:
-    """The takes of `order` end to end: {modality: frames} and the truth events."""
+def _stream(clips: list, order: list[int], card: ModelCard) -> tuple[dict[str, np.ndarray], list[dict]]:
+    """The loaded takes (RawClip) in `order`, end to end: {modality: frames} and the truth events."""
     parts: dict[str, list[np.ndarray]] = {m: [] for m in card.modalities}
     truth, at = [], 0
     for i in order:
-        clip = reader.load(i)
+        clip = clips[i]
         arrays = {"rgb": clip.rgb, "depth": clip.depth}
         n = 0
         for m in card.modalities:
@@ -105,9 +105,10 @@ def tune_detector(
     net.eval()  # type: ignore[attr-defined]
     predict = torch_predictor(net, card)
     labels = [reader.entry(i).label for i in held_out]
+    clips = [reader.load(i) for i in held_out]  # once: every order replays the same takes
     timelines = []
     for order in _orders(labels, STREAMS, seed):
-        frames, truth = _stream(reader, [held_out[k] for k in order], card)
+        frames, truth = _stream(clips, order, card)
         timeline, _ = classify_windows(frames.get("rgb"), frames.get("depth"), card, predict, HOP)
         timelines.append((timeline, truth))
     base_accuracy, _ = score(base, timelines, card.labels)
