@@ -77,10 +77,18 @@ def predict(net: nn.Module, views: Views, batch: int = 64) -> np.ndarray:
     return torch.cat(out).numpy() if out else np.zeros((0, 0), np.float32)
 
 
+def _held_score(net: nn.Module, held_views: Views) -> tuple[float, float]:
+    """(top-1, minus the cross-entropy) on the held-out views: higher is better."""
+    logits = predict(net, held_views)
+    acc = float((logits.argmax(1) == held_views.labels.numpy()).mean())
+    return acc, -float(F.cross_entropy(torch.from_numpy(logits), held_views.labels))
+
+
 @dataclass(frozen=True)
 class FitResult:
-    """What the loop did: epochs run, the best epoch (the last without held-out takes), why
-    it stopped, and the seconds it took."""
+    """What the loop did: epochs run, the best epoch (the last without held-out takes; 0
+    when no epoch beat the starting weights on the held-out takes, which are then kept),
+    why it stopped, and the seconds it took."""
 
     epochs: int
     best_epoch: int
@@ -109,6 +117,9 @@ def fit(
         epochs: run exactly this many epochs of that cosine (a refit on every take with the
             epoch count early stopping chose); None: up to `optim.epochs`, early stopping
             on `held_views` when given, else `FIXED_EPOCHS`.
+
+    With held-out takes the starting weights (the base model re-headed) are a candidate
+    too: an epoch replaces them only by scoring better on the held-out takes.
     """
     t0 = time.monotonic()
     torch.manual_seed(seed)
@@ -125,6 +136,9 @@ def fit(
     steps = max(1, math.ceil(len(train_views) / optim.batch_size))
     lr_at = lambda e: optim.lr_min + 0.5 * (optim.lr - optim.lr_min) * (1 + math.cos(math.pi * e / horizon))  # noqa: E731
     best_state, best_epoch, best_score = None, 0, (-1.0, 0.0)
+    if has_held:
+        assert held_views is not None
+        best_state, best_score = copy.deepcopy(net.state_dict()), _held_score(net, held_views)
     ran = 0
     stopped = "schedule done"
     generator = torch.Generator().manual_seed(seed)
@@ -157,9 +171,8 @@ def fit(
             bar.set_postfix(loss=f"{total / steps:.3f}")
             continue
         assert held_views is not None
-        logits = predict(net, held_views)
-        acc = float((logits.argmax(1) == held_views.labels.numpy()).mean())
-        score = (acc, -float(F.cross_entropy(torch.from_numpy(logits), held_views.labels)))
+        score = _held_score(net, held_views)
+        acc = score[0]
         if score > best_score:
             best_state, best_epoch, best_score = copy.deepcopy(net.state_dict()), epoch, score
         elif epoch - best_epoch >= PATIENCE:

@@ -112,7 +112,14 @@ def adapt(opts: AdaptOptions, say: Callable[[str], None] = lambda _m: None) -> d
         say("new classes start from: " + ", ".join(f"{k} <- {v}" for k, v in start_from.items()))
     adapted, known = reheaded(base, card.labels, takes.labels, opts.seed, start_from)
     result = fit(adapted, train, held, parts, cfg.optim, deadline, opts.seed, opts.progress)
-    say(f"{result.epochs} epochs, best {result.best_epoch}: {result.stopped}")
+    kept_base = held is not None and result.best_epoch == 0
+    say(
+        f"{result.epochs} epochs, best {result.best_epoch}: {result.stopped}"
+        + ("; no epoch beat the base's weights on the held-out takes: they are kept" if kept_base else "")
+    )
+    warnings = _warnings([name for name in takes.labels if name in card.labels], takes.labels, fewest)
+    for line in warnings:
+        say(f"warning: {line}")
 
     scores = None
     refit_epochs = 0
@@ -128,7 +135,7 @@ def adapt(opts: AdaptOptions, say: Callable[[str], None] = lambda _m: None) -> d
     say(f"event detector: {tuning.note}")
     t_refit = time.monotonic()
     if held is not None:
-        if opts.refit and time.monotonic() < deadline:
+        if opts.refit and not kept_base and time.monotonic() < deadline:
             refit_epochs = result.best_epoch
             vocab = (card.labels, takes.labels, start_from)
             views = (split.held_out, per_take, train)
@@ -149,6 +156,8 @@ def adapt(opts: AdaptOptions, say: Callable[[str], None] = lambda _m: None) -> d
         "best_epoch": result.best_epoch,
         "stopped": result.stopped,
         "refit_epochs": refit_epochs,
+        "kept_base_weights": kept_base,
+        "warnings": warnings,
         "held_out": scores,
         "seconds": {
             "views": round(views_s, 1),
@@ -176,6 +185,26 @@ def adapt(opts: AdaptOptions, say: Callable[[str], None] = lambda _m: None) -> d
     report["seconds"]["total"] = round(time.monotonic() - start, 1)
     report["out"] = str(opts.out)
     return report
+
+
+KNOWN_CLASSES_TAKES = 10  # below this many training takes per class, retraining classes the base knows lost accuracy
+
+
+def _warnings(known: list[str], labels: list[str], fewest: int) -> list[str]:
+    """What the user should know before switching to the adapted model (BENCHMARKS.md, adapt).
+
+    Args:
+        known: the classes of `labels` the base model knows by name.
+        fewest: training takes of the smallest class.
+    """
+    if len(known) == len(labels) and fewest < KNOWN_CLASSES_TAKES:
+        return [
+            f"every class is one the base model knows, and the smallest has {fewest} training takes: on a "
+            f"style the base never saw, adapting known classes on fewer than {KNOWN_CLASSES_TAKES} takes each "
+            "lost 3-11 points of top-1 against the base model on new takes (BENCHMARKS.md, adapt); compare "
+            "both with `gesture evaluate` on takes of your own before switching"
+        ]
+    return []
 
 
 def _start_rows(base, views, base_labels: list[str], labels: list[str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -235,6 +264,7 @@ def _card_summary(report: dict[str, Any]) -> dict[str, Any]:
         "retrained": report["retrained"],
         "epochs": report["epochs"],
         "refit_epochs": report["refit_epochs"],
+        "kept_base_weights": report["kept_base_weights"],
         "held_out_accuracy": None if held is None else held["adapted_accuracy"],
         "base_held_out_accuracy": None if held is None else held["base_accuracy"],
     }

@@ -4,6 +4,7 @@ the whole adapt run (export included) on this machine."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import time
 from dataclasses import dataclass
@@ -49,10 +50,22 @@ def ensure_source(folder: Path, per_class: int, style: str) -> None:
 
 
 def run_adapt_bench(
-    base: Path, out: Path, takes: list[int], work: Path, style: str, minutes: float, command: str
+    base: Path,
+    out: Path,
+    takes: list[int],
+    work: Path,
+    style: str,
+    minutes: float,
+    command: str,
+    scratch: tuple[int, ...] = (),
 ) -> list[AdaptRow]:
     """Every (vocabulary, takes) run; prints the table and rewrites the `adapt` section
-    after each run (a run takes minutes: an interrupted suite keeps the rows it finished)."""
+    after each run (a run takes minutes: an interrupted suite keeps the rows it finished).
+
+    Args:
+        scratch: takes per class for which the same takes also train the network from
+            random weights for as long as `gesture adapt` took (training/bench/adapt_scratch.py).
+    """
     source = work / f"source-{style}"
     ensure_source(source, max(takes) + EVAL_TAKES, style)
     rows = []
@@ -75,8 +88,26 @@ def run_adapt_bench(
             rows.append(AdaptRow(*row, _detector(report["events"])))
             Console(stderr=True).print(f"{vocab_name}, {n} takes: {result.top1:.1%} ({seconds:.0f} s)")
             write_section(out, "adapt", render(rows, command, base, style))  # after each run: a long suite
+            if n in scratch:
+                rows.append(_scratch_row(base, train_dir, eval_dir, seconds, rows[-1]))
+                Console(stderr=True).print(f"{vocab_name}, {n} takes, from scratch: {rows[-1].top1:.1%}")
+                write_section(out, "adapt", render(rows, command, base, style))
     _print(rows)
     return rows
+
+
+def _scratch_row(base: Path, train_dir: Path, eval_dir: Path, seconds: float, adapted: AdaptRow) -> AdaptRow:
+    """The control of `adapted`: its takes trained from random weights for as long as adapt ran."""
+    from training.bench.adapt_scratch import train_from_scratch
+
+    result = train_from_scratch(base, train_dir, eval_dir, seconds / 60.0)
+    return dataclasses.replace(
+        adapted,
+        top1=result.top1,
+        retrained=f"everything, from random weights ({result.epochs} epochs)",
+        seconds=result.seconds,
+        detector="-",
+    )
 
 
 def _detector(events: dict) -> str:
@@ -107,7 +138,10 @@ def render(rows: list[AdaptRow], command: str, base: Path, style: str) -> str:
         f"seed {SOURCE_SEED}; each run adapts on the first N takes per class and is scored by `gesture evaluate` "
         f"on {EVAL_TAKES} other takes per class. `six commands` renames six of our gestures "
         f"({', '.join(f'{k} -> {v}' for k, v in SIX_COMMANDS.items())}) with new ids. Seconds: the whole "
-        "`gesture adapt` run (views, training, refit, ONNX export of the model and its stages). One run per row: "
+        "`gesture adapt` run (views, training, refit, ONNX export of the model and its stages). Rows retrained "
+        "`everything, from random weights` are the control: the same takes, network and augmentation, every layer "
+        "trained from random weights for as long as the `gesture adapt` row above it took, scored the same way. "
+        "One run per row: "
         "with 48-104 evaluation clips, one clip is 1-2 points. Detector: Levenshtein accuracy of the event "
         "detector on the held-out takes played end to end (tuned when at least 6 takes are held out).",
         "",

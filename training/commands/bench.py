@@ -57,6 +57,12 @@ def bench(
     adapt_style: str = typer.Option(
         "studio", "--adapt-style", help="adapt: the generated style the takes are drawn in (one the base never saw)."
     ),
+    adapt_scratch: str = typer.Option(
+        "5",
+        "--adapt-scratch",
+        help="adapt: takes per class whose takes also train the network from random weights, as a control "
+        "(comma-separated; empty for none).",
+    ),
 ) -> None:
     """Every benchmark in one run, each rewriting its own section of BENCHMARKS.md: `model`
     (parameters, GFLOPs, eager PyTorch vs onnxruntime per window, fraction of the machine's
@@ -85,7 +91,7 @@ def bench(
         transfer_models,
         transfer_sets,
         trained_on,
-        (adapt_takes, adapt_style),
+        (adapt_takes, adapt_style, adapt_scratch),
         (soak_streams, soak_seconds),
     )
 
@@ -122,7 +128,7 @@ def _run_suites(
     transfer_models: str | None,
     transfer_sets: str | None,
     trained_on: str,
-    adapt_options: tuple[str, str] = ("2,3,5,10", "studio"),
+    adapt_options: tuple[str, str, str] = ("2,3,5,10", "studio", "5"),
     soak_options: tuple[int, float] = (16, 60.0),
 ) -> None:
     """Generates the data the chosen suites need when missing, then runs them in SUITES
@@ -160,8 +166,9 @@ def _run_suites(
         from training.bench.adapt import run_adapt_bench
 
         command = "gesture " + " ".join(sys.argv[1:])
-        takes, style = adapt_options
-        run_adapt_bench(served, out, parse_ints(takes), Path("data/adapt-bench"), style, 10.0, command)
+        takes, style, scratch = adapt_options
+        scratch_takes = tuple(parse_ints(scratch)) if scratch.strip() else ()
+        run_adapt_bench(served, out, parse_ints(takes), Path("data/adapt-bench"), style, 10.0, command, scratch_takes)
     if "soak" in chosen:
         import sys
 

@@ -51,6 +51,7 @@ def test_adapt_writes_a_model_for_the_new_vocabulary_with_its_card(tmp_path, sou
     held = report["held_out"]
     assert held["takes"] == 3 and set(held["per_class"]) == {"back", "next", "idle"}
     assert held["base_accuracy"] is None  # the base knows none of these names
+    assert report["warnings"] == [] and isinstance(report["kept_base_weights"], bool)
     assert 0.0 <= held["adapted_accuracy"] <= 1.0
     # the progress bar and the table go to stderr, the JSON alone to stdout
     assert "adapting" in res.stderr and "held-out takes" in res.stderr
@@ -79,6 +80,20 @@ def test_two_takes_per_class_retrain_the_heads_only_and_hold_nothing_out(tmp_pat
     assert "no takes held out" in report["split"]
     assert len(report["from_base"]) == 13  # every class starts from the base model's row
     assert "no held-out accuracy" in res.stderr
+    # every class known to the base, few takes: the user is told what the benchmark found
+    (warning,) = report["warnings"]
+    assert "every class is one the base model knows" in warning and "2 training takes" in warning
+    assert "warning: every class is one the base model knows" in " ".join(res.stderr.split())
+
+
+def test_the_benchmark_control_trains_the_same_takes_from_random_weights(tmp_path, source, staged_tiny):
+    from training.bench.adapt_scratch import train_from_scratch
+
+    takes = tmp_path / "takes"
+    write_vocabulary_set(source, takes, VOCAB, 0, 5)
+    result = train_from_scratch(staged_tiny, takes, takes, minutes=0.1)
+    assert result.epochs >= 1 and result.eval_clips == 15
+    assert 0.0 <= result.top1 <= 1.0 and result.seconds >= result.train_seconds >= 6.0
 
 
 def test_bad_takes_get_one_error_line(tmp_path, source, staged_tiny, tiny_depth_onnx):
