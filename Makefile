@@ -11,7 +11,7 @@ test: setup
 	$(PY) -m pytest -q
 
 bench: setup
-	.venv/bin/gesture bench
+	.venv/bin/gesture bench --out BENCHMARKS.md
 
 lint: setup
 	.venv/bin/ruff check model training service tests
@@ -45,7 +45,7 @@ bundled-model: setup data/synth-v2/synth.json data/synth-v2-trainstreams/synth.j
 	.venv/bin/gesture export runs/synth-v2-lite-rgbd-streams/last.pt --out $(BUNDLED_MODEL) --stream-window $(STREAM_WINDOW)
 	.venv/bin/gesture tune-events --model $(BUNDLED_MODEL) --data data/synth-v2-valstreams --windows 32,48,64
 	for m in rgb depth rgbd; do .venv/bin/gesture export runs/synth-v2-lite-$$m/best.pt --out runs/synth-v2-lite-$$m-clips.onnx --no-stages || exit 1; done
-	.venv/bin/gesture bench --suites transfer --trained-on $(BUNDLED_STYLES) \
+	.venv/bin/gesture bench --out BENCHMARKS.md --suites transfer --trained-on $(BUNDLED_STYLES) \
 		--transfer-models runs/synth-v2-lite-rgb-clips.onnx,runs/synth-v2-lite-depth-clips.onnx,runs/synth-v2-lite-rgbd-clips.onnx,$(BUNDLED_MODEL)
 
 # The version-1 model, bundled until 2026-12 (about 75 minutes on 2 CPU cores): the same four

@@ -83,7 +83,7 @@ def classify(
     ),
     depth: str | None = typer.Option(None, "--depth", help="Depth video (8-bit) to pair with an RGB video."),
     model: str | None = typer.Option(None, "--model", help="ONNX model (default: the bundled model)."),
-    top_k: int = typer.Option(5, "--top-k", min=1),
+    top_k: int = typer.Option(5, "--top-k", min=1, help="How many of the best labels to report."),
     hop: int = typer.Option(4, "--hop", min=1, help="Frames between timeline windows."),
     min_score: float | None = typer.Option(None, "--min-score", min=0.0, max=1.0, help="Leave out labels below it."),
     labels: str | None = typer.Option(None, "--labels", help="Comma-separated allowlist of labels to report."),
@@ -293,9 +293,11 @@ def stream(
 
 def export_triton(
     model: Path = typer.Argument(..., help="A gesture ONNX model."),
-    out: Path = typer.Option(..., "--out", help="Triton model repository folder to write into."),
+    out: Path = typer.Option(..., "--out", "-o", help="Triton model repository folder to write into."),
     name: str = typer.Option("gesture", "--name", help="The model's name in the repository."),
-    max_batch_size: int = typer.Option(32, "--max-batch-size", min=1),
+    max_batch_size: int = typer.Option(
+        32, "--max-batch-size", min=1, help="Largest batch Triton may form from queued windows (its max_batch_size)."
+    ),
     fp32: bool = typer.Option(False, "--fp32", help="TensorRT in fp32 instead of fp16."),
     cpu: bool = typer.Option(False, "--cpu", help="CPU instances (no TensorRT accelerator)."),
 ) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import typer
 
 from service import cli as service_cli
+from training.cli_help import conventional_help
 from training.commands import adapt, bench, data, evaluate, export, train
 from training.commands.synthetic_feed import register_synthetic_feed
 from training.commands.training_extra import needs_training_extra
@@ -78,7 +79,7 @@ _training_command("bench", bench.bench)
 
 def main() -> None:
     """Console-script entry point (`gesture = "training.cli:main"` in pyproject.toml)."""
-    app()
+    conventional_help(typer.main.get_command(app))(prog_name="gesture")
 
 
 if __name__ == "__main__":

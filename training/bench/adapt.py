@@ -15,7 +15,7 @@ from rich.table import Table
 
 from training.adapt.run import AdaptOptions, adapt
 from training.adapt.vocabulary_sets import SIX_COMMANDS, write_vocabulary_set
-from training.bench.report import machine_line, write_section
+from training.bench.report import machine_line, print_table, write_section
 from training.evaluation.clips import evaluate
 
 SOURCE_SEED = 21
@@ -125,7 +125,7 @@ def _print(rows: list[AdaptRow]) -> None:
     for r in rows:
         base = "-" if r.base_top1 is None else f"{r.base_top1:.1%}"
         table.add_row(r.vocabulary, str(r.takes), f"{r.top1:.1%}", base, r.retrained, f"{r.seconds:.0f}")
-    Console().print(table)
+    print_table(table)
 
 
 def render(rows: list[AdaptRow], command: str, base: Path, style: str) -> str:

@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from rich.console import Console
 from rich.table import Table
 from tqdm import tqdm
 
 from service.inference.onnx_session import OnnxModel, SessionOptions
 from service.inference.scheduler import InferenceScheduler
 from service.inference.stages import Stages, load_stages
-from training.bench.report import machine_line, write_section
+from training.bench.report import machine_line, print_table, write_section
 from training.bench.timing import p50_p99
 
 
@@ -164,6 +163,7 @@ def run_batching_bench(
     batches: list[int],
     windows: int,
     threads: int,
+    command: str | None = None,
 ) -> list[BatchRow]:
     """Measure every (streams, max batch) cell, print the table, rewrite the section."""
     options = SessionOptions(threads=threads)
@@ -195,8 +195,8 @@ def run_batching_bench(
             f"{r.mean_batch:.2f}",
             f"{r.ratio_to_batch1:.2f}",
         )
-    Console().print(table)
-    command = (
+    print_table(table)
+    command = command or (
         f"gesture bench --suites batching --streams {','.join(map(str, streams))} "
         f"--batches {','.join(map(str, batches))} "
         f"--windows {windows} --threads {threads}"

@@ -207,8 +207,11 @@ def render(rows: list[TrialRow], model: Path, command: str, seconds: float, size
     return "\n".join(lines) + "\n"
 
 
-def run_capacity_bench(model: Path, out: Path, counts: list[int], seconds: float, size: int) -> list[TrialRow]:
-    """Both modes, printed and written to the `capacity` section of `out`."""
+def run_capacity_bench(
+    model: Path, out: Path, counts: list[int], seconds: float, size: int, command: str | None = None
+) -> list[TrialRow]:
+    """Both modes, printed and written to the `capacity` section of `out` (`command`: the
+    command line to record; by default one rebuilt from the arguments)."""
     rows = measure(model, True, counts, seconds, size) + measure(model, False, counts, seconds, size)
     console = Console()
     for r in rows:
@@ -216,6 +219,7 @@ def run_capacity_bench(model: Path, out: Path, counts: list[int], seconds: float
             f"{r.mode:12s} streams {r.streams:3d}: windows {r.windows:5d} skipped {r.skipped_fraction:6.2%} "
             f"latency p50 {r.p50_ms:7.1f} ms p99 {r.p99_ms:7.1f} ms"
         )
-    command = f"gesture bench --suites capacity --capacity-streams {','.join(map(str, counts))} --seconds {seconds:g}"
+    counts_text = ",".join(map(str, counts))
+    command = command or f"gesture bench --suites capacity --capacity-streams {counts_text} --seconds {seconds:g}"
     write_section(out, "capacity", render(rows, model, command, seconds, size))
     return rows

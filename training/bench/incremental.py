@@ -34,7 +34,7 @@ from service.inference.stages import load_stages, stage_paths
 from service.streaming.events import EventDetector, levenshtein_accuracy
 from service.streaming.incremental import IncrementalStream
 from service.streaming.windows import classify_windows, softmax
-from training.bench.report import machine_line, write_section
+from training.bench.report import machine_line, print_table, write_section
 from training.bench.timing import median_ms
 from training.evaluation.streams import load_streams
 from training.export.onnx import export_onnx
@@ -277,9 +277,17 @@ def _staged_of(model: Path, profile: str) -> bool:
 
 
 def run_incremental_bench(
-    profiles: list[str], model: Path | None, data: Path, out: Path, hop: int, repeats: int, threads: int
+    profiles: list[str],
+    model: Path | None,
+    data: Path,
+    out: Path,
+    hop: int,
+    repeats: int,
+    threads: int,
+    command: str | None = None,
 ) -> tuple[list[HopRow], AgreementRow | None]:
-    """Measure, print and rewrite the `incremental` section of `out`."""
+    """Measure, print and rewrite the `incremental` section of `out` (`command`: the
+    command line to record; by default one rebuilt from the arguments)."""
     hops = []
     with tempfile.TemporaryDirectory() as tmp:
         for profile in tqdm(profiles, desc="profiles (export + time)", unit="profile"):
@@ -300,12 +308,13 @@ def run_incremental_bench(
             f"{r.time_ratio:.1f}x",
         )
     console = Console()
-    console.print(table)
+    print_table(table)
     if agreement is not None:
         console.print(
             f"top-1 agreement {agreement.top1_agreement:.2%} over {agreement.windows} windows; identical events "
             f"in {agreement.same_events_streams}/{agreement.streams} streams"
         )
-    command = f"gesture bench --suites incremental --profiles {','.join(profiles)} --hop {hop} --threads {threads}"
+    names = ",".join(profiles)
+    command = command or f"gesture bench --suites incremental --profiles {names} --hop {hop} --threads {threads}"
     write_section(out, "incremental", render(hops, agreement, command, threads, repeats))
     return hops, agreement

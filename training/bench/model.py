@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from rich.console import Console
 from rich.table import Table
 from torch.utils.flop_counter import FlopCounterMode
 from tqdm import tqdm
@@ -17,7 +16,7 @@ from model import build_model, get_profile
 from model.capf import CrossModalFusionNetwork
 from model.inference import FusionClassifier
 from service.inference.model_card import ModelCard
-from training.bench.report import machine_line, write_section
+from training.bench.report import machine_line, print_table, write_section
 from training.bench.timing import median_ms
 from training.export.onnx import export_onnx
 
@@ -111,7 +110,9 @@ def render(rows: list[ModelRow], command: str, threads: int, repeats: int, peak:
     return "\n".join(lines) + "\n"
 
 
-def run_model_bench(profiles: list[str], out: Path, repeats: int, threads: int) -> list[ModelRow]:
+def run_model_bench(
+    profiles: list[str], out: Path, repeats: int, threads: int, command: str | None = None
+) -> list[ModelRow]:
     """Measure every profile, print a table and rewrite the model section of `out`."""
     from training.bench.peak import matmul_peak_gflops
 
@@ -133,7 +134,7 @@ def run_model_bench(profiles: list[str], out: Path, repeats: int, threads: int) 
             f"{r.ratio:.2f}",
             f"{r.peak_fraction(peak):.1%}",
         )
-    Console().print(table)
-    command = f"gesture bench --profiles {','.join(profiles)} --repeats {repeats} --threads {threads}"
+    print_table(table)
+    command = command or f"gesture bench --profiles {','.join(profiles)} --repeats {repeats} --threads {threads}"
     write_section(out, "model", render(rows, command, threads, repeats, peak))
     return rows

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from rich.console import Console
 from rich.table import Table
 
 from service.inference.onnx_session import OnnxModel, SessionOptions
-from training.bench.report import machine_line, write_section
+from training.bench.report import machine_line, print_table, write_section
 from training.bench.timing import median_ms
 from training.evaluation.clips import evaluate
 from training.export.quantize import quantize_model
@@ -37,7 +36,14 @@ def _latency_ms(path: Path, threads: int, repeats: int) -> float:
 
 
 def run_quantization_bench(
-    model: Path, heldout: Path, calibration: Path, out: Path, threads: int, repeats: int, clips: int = 64
+    model: Path,
+    heldout: Path,
+    calibration: Path,
+    out: Path,
+    threads: int,
+    repeats: int,
+    clips: int = 64,
+    command: str | None = None,
 ) -> list[QuantRow]:
     """Quantise, evaluate and time every variant; print and write the section."""
     rows = []
@@ -55,8 +61,13 @@ def run_quantization_bench(
     lines = [
         "## Quantisation: int8 against float32 (CPU)",
         "",
-        f"Command: `gesture bench --suites quantization --model {model} --data {heldout} "
-        f"--calibration {calibration} --threads {threads} --repeats {repeats}`  ",
+        "Command: `"
+        + (
+            command
+            or f"gesture bench --suites quantization --model {model} --data {heldout} "
+            f"--calibration {calibration} --threads {threads} --repeats {repeats}"
+        )
+        + "`  ",
         f"Machine: {machine_line()}  ",
         f"Held-out clips: every clip of `{heldout}`; static calibration on {clips} training clips of "
         f"`{calibration}`; latency: median of {repeats} batch-1 windows after one warm-up, {threads} threads. "
@@ -75,6 +86,6 @@ def run_quantization_bench(
         table.add_row(
             r.variant, f"{r.top1 * 100:.2f}", f"{loss:.2f}", f"{r.ms:.1f}", f"{base.ms / r.ms:.2f}", f"{r.size_mb:.1f}"
         )
-    Console().print(table)
+    print_table(table)
     write_section(out, "quantization", "\n".join(lines) + "\n")
     return rows

@@ -7,6 +7,7 @@ import platform
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 HEADER = "# Benchmarks\n\nEvery number here was printed by the command shown with it, on the machine shown.\n"
 
@@ -40,4 +41,14 @@ def write_section(path: Path, name: str, body: str) -> None:
         text = pattern.sub(lambda _: block, text)
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
+
+
+def print_table(table: Any) -> None:
+    """Print a rich table whole: as wide as it needs, even past the terminal (or the 80
+    columns rich assumes when stdout is not a terminal), so no column is cut."""
+    from rich.console import Console
+
+    width = Console().measure(table).maximum
+    Console(width=max(width, Console().width)).print(table)

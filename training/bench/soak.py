@@ -14,12 +14,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from rich.console import Console
 from rich.table import Table
 from websockets.asyncio.client import connect
 
 from training.bench.capacity import FPS, HOP, Server, encoded_frames, send_paced
-from training.bench.report import machine_line, write_section
+from training.bench.report import machine_line, print_table, write_section
 
 
 @dataclass(frozen=True)
@@ -129,5 +128,5 @@ def run_soak_bench(model: Path, out: Path, streams: int, seconds: float, size: i
             *(str(f.get(k, "-")) for k in ("frames", "shed", "windows", "skipped")),
         ]
         table.add_row(*row, o.close)
-    Console().print(table)
+    print_table(table)
     write_section(out, "soak", render(outcomes, samples, peak, command, size))

@@ -12,12 +12,11 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from rich.console import Console
 from rich.table import Table
 
 from service.inference.model_card import ModelCard
 from service.streaming.windows import Predict
-from training.bench.report import machine_line, write_section
+from training.bench.report import machine_line, print_table, write_section
 from training.evaluation.clips import evaluate, load_predictor
 from training.evaluation.streams import evaluate_streams
 
@@ -122,6 +121,6 @@ def run_transfer_bench(
     for r in rows:
         acc = "-" if r.stream_accuracy is None else f"{r.stream_accuracy:.1%}"
         table.add_row(r.model, r.styles, "yes" if r.seen else "held out", str(r.clips), f"{r.top1:.1%}", acc)
-    Console().print(table)
+    print_table(table)
     write_section(out, "transfer", render(rows, command, {m.name: seen for m, seen in models}))
     return rows

@@ -31,7 +31,12 @@ def bench(
         Path("data/synth-heldout"), help="quantization, incremental: held-out clips and streams (generated if missing)."
     ),
     calibration: Path = typer.Option(Path("data/synth"), help="quantization: clips to calibrate on."),
-    out: Path = typer.Option(Path("BENCHMARKS.md"), help="Markdown file to (re)write the tables into."),
+    out: Path = typer.Option(
+        Path("runs/bench/BENCHMARKS.md"),
+        "--out",
+        "-o",
+        help="Markdown file to (re)write the tables into (this project's own: BENCHMARKS.md).",
+    ),
     repeats: int = typer.Option(
         5, min=1, help="model, incremental, quantization: timed runs per measurement (median)."
     ),
@@ -133,6 +138,11 @@ def _run_suites(
 ) -> None:
     """Generates the data the chosen suites need when missing, then runs them in SUITES
     order (the arguments are `bench`'s options; `served` the ONNX model to measure)."""
+    import shlex
+    import sys
+
+    command = "gesture " + shlex.join(sys.argv[1:])  # recorded above each table as it was typed
+    console.print(f"tables go to {out}; data the suites need is generated under data/ when missing")
     names = [p.strip() for p in profiles.split(",") if p.strip()]
     if {"incremental", "quantization"} & set(chosen):
         _ensure_synth(data, seed=777, per_class=20, streams=6)
@@ -141,45 +151,40 @@ def _run_suites(
     if "model" in chosen:
         from training.bench.model import run_model_bench
 
-        run_model_bench(names, out, repeats, threads)
+        run_model_bench(names, out, repeats, threads, command)
     if "incremental" in chosen:
         from training.bench.incremental import run_incremental_bench
 
-        run_incremental_bench(names, served, data, out, hop, repeats, threads)
+        run_incremental_bench(names, served, data, out, hop, repeats, threads, command)
     if "batching" in chosen:
         from training.bench.batching import run_batching_bench
 
-        run_batching_bench(served, out, parse_ints(streams), parse_ints(batches), windows, threads)
+        run_batching_bench(served, out, parse_ints(streams), parse_ints(batches), windows, threads, command)
     if "quantization" in chosen:
         from training.bench.quantization import run_quantization_bench
 
-        run_quantization_bench(served, data, calibration, out, threads, repeats)
+        run_quantization_bench(served, data, calibration, out, threads, repeats, command=command)
     if "capacity" in chosen:
         from training.bench.capacity import run_capacity_bench
 
-        run_capacity_bench(served, out, parse_ints(capacity_streams), seconds, size)
+        run_capacity_bench(served, out, parse_ints(capacity_streams), seconds, size, command)
     if "transfer" in chosen:
-        _transfer(served, transfer_models, transfer_sets, trained_on, out, hop)
+        _transfer(served, transfer_models, transfer_sets, trained_on, out, hop, command)
     if "adapt" in chosen:
-        import sys
-
         from training.bench.adapt import run_adapt_bench
 
-        command = "gesture " + " ".join(sys.argv[1:])
         takes, style, scratch = adapt_options
         scratch_takes = tuple(parse_ints(scratch)) if scratch.strip() else ()
         run_adapt_bench(served, out, parse_ints(takes), Path("data/adapt-bench"), style, 10.0, command, scratch_takes)
     if "soak" in chosen:
-        import sys
-
         from training.bench.soak import run_soak_bench
 
-        run_soak_bench(served, out, *soak_options, size, "gesture " + " ".join(sys.argv[1:]))
+        run_soak_bench(served, out, *soak_options, size, command)
 
 
-def _transfer(served: Path, models: str | None, sets: str | None, trained_on: str, out: Path, hop: int) -> None:
-    import sys
-
+def _transfer(
+    served: Path, models: str | None, sets: str | None, trained_on: str, out: Path, hop: int, command: str
+) -> None:
     from training.bench.transfer import parse_models, run_transfer_bench
     from training.synth.styles import ALL_STYLES
 
@@ -192,7 +197,7 @@ def _transfer(served: Path, models: str | None, sets: str | None, trained_on: st
             folder = Path("data/transfer") / style
             _ensure_synth(folder, seed=TRANSFER_SEED, per_class=8, streams=3, styles=(style,))
             folders.append(folder)
-    run_transfer_bench(chosen, folders, out, hop, "gesture " + " ".join(sys.argv[1:]))
+    run_transfer_bench(chosen, folders, out, hop, command)
 
 
 def _ensure_synth(data: Path, seed: int, per_class: int, streams: int, styles: tuple[str, ...] = ("v1",)) -> None:

@@ -58,7 +58,7 @@ def synth(
 
 
 def record(
-    out: Path = typer.Option(..., "--out", help="Dataset folder (recorder layout); takes are added to it."),
+    out: Path = typer.Option(..., "--out", "-o", help="Dataset folder (recorder layout); takes are added to it."),
     labels: str | None = typer.Option(None, "--labels", help="Comma-separated gesture names to record."),
     count: int = typer.Option(5, "--count", min=1, help="Takes per label."),
     seconds: float = typer.Option(3.0, "--seconds", min=0.1, help="Length of a take."),

@@ -30,6 +30,9 @@ def test_batching_suite_rewrites_only_its_section_and_unknown_suites_are_refused
     rows = [line for line in text.splitlines() if line.startswith("| full |")]
     assert [tuple(r.split("|")[2:4]) for r in rows] == [(" 1 ", " 1 "), (" 1 ", " 4 "), (" 3 ", " 1 "), (" 3 ", " 4 ")]
     assert "| incremental |" not in text  # this model has no stages
+    command = next(line for line in text.splitlines() if line.startswith("Command:"))
+    assert f"--model {tiny_onnx}" in command and f"--out {report}" in command  # as typed
+    assert "vs batch 1" in res.stdout  # the console table's last column is printed, not cut
     batch1 = [r for r in rows if r.split("|")[3].strip() == "1"]
     assert all(r.rstrip(" |").endswith("1.00") for r in batch1)  # the ratio's own baseline
     mean_batch_3x4 = float(rows[3].split("|")[7])
