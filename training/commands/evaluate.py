@@ -125,12 +125,23 @@ def evaluate_stream_cmd(
     if as_json:
         print(json.dumps(_stream_scores_json(path, scores, totals)))
         return
+    labels = totals["labels"]
+    names = lambda ids: ", ".join(labels[i] if 0 <= i < len(labels) else str(i) for i in ids) or "none"  # noqa: E731
     for s in scores:
-        console.print(f"{s.name}: accuracy {s.accuracy:.3f}  truth {s.truth}  detected {s.detected}")
+        console.print(f"{s.name}: accuracy {s.accuracy:.3f}", highlight=False)
+        console.print(f"  performed: {names(s.truth)}", highlight=False)
+        console.print(f"  detected:  {names(s.detected)}", highlight=False)
     delay = totals["mean_delay_frames"]
     console.print(
-        f"Levenshtein accuracy {totals['levenshtein_accuracy']:.4f} over {totals['gestures']} gestures; "
-        f"mean delay {'n/a' if delay is None else f'{delay:.1f} frames'}"
+        f"Levenshtein accuracy {totals['levenshtein_accuracy']:.4f} over {totals['gestures']} gestures "
+        "(1 - edits needed to turn the detected sequence into the performed one / gestures performed); "
+        + (
+            "no event matched a gesture, so no delay"
+            if delay is None
+            else f"mean delay {delay:.1f} frames over the {totals['matched']} gestures an event matched "
+            "(from a gesture's last frame to its event; negative: the event fired before the gesture ended)"
+        ),
+        highlight=False,
     )
 
 

@@ -96,5 +96,6 @@ def evaluate_streams(
         "matched": len(delays),
         "hop": hop,
         "stream_window": card.stream_window,
+        "labels": list(card.labels),
     }
     return scores, totals

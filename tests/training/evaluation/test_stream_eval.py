@@ -53,6 +53,17 @@ def test_evaluate_stream_scores_every_stream(streams, tiny):
     for s in report["streams"]:
         assert len(s["truth"]) == 3 and all(0 < label < len(CLASS_NAMES) for label in s["truth"])
         assert s["accuracy"] <= 1.0
+    assert report["labels"] == list(CLASS_NAMES)
+
+    # without --json: gestures by name, and what the two scores mean
+    args = [sys.executable, "-m", "training.cli", "evaluate-stream", "--data", str(streams), "--model", str(tiny)]
+    res = subprocess.run(args, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    text = " ".join(res.stderr.split())
+    first = report["streams"][0]
+    assert f"performed: {', '.join(CLASS_NAMES[i] for i in first['truth'])}" in text
+    assert "1 - edits needed" in text
+    assert "fired before the gesture ended" in text or "no event matched a gesture" in text
 
 
 def test_tune_events_ranks_settings_by_levenshtein_accuracy(streams, tiny):
