@@ -182,6 +182,7 @@ def serve(
     if not settings.model.is_file():
         fail(f"model not found: {settings.model}", console)
     _preflight(settings)
+    from service.api.log_format import uvicorn_log_config
     from service.api.shutdown import GracefulServer
 
     app = create_app(settings)
@@ -190,6 +191,7 @@ def serve(
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        log_config=uvicorn_log_config(settings.log_level),
         ws_max_size=16 * 1024 * 1024,
         server_header=False,
         timeout_graceful_shutdown=int(settings.shutdown_grace_s),

@@ -1,26 +1,31 @@
-"""JSON log lines for the `gesture` loggers (one object per line, for log collectors)."""
+"""One log format for the whole server: JSON lines (time in ISO 8601 UTC, level, logger,
+message) from the `gesture` loggers and from uvicorn's own, for log collectors."""
 
 from __future__ import annotations
 
 import json
 import logging
 import re
+from datetime import UTC, datetime
+from typing import Any
 
 SECRET_QUERY = re.compile(r"(api_key=)[^&\s\"']*", re.IGNORECASE)
 
 
 class JsonFormatter(logging.Formatter):
-    """time, level, logger and message of a record as one JSON object."""
+    """time (ISO 8601, UTC, milliseconds), level, logger and message of a record as one
+    JSON object; an exception's traceback, when the record has one, as `exception`."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return json.dumps(
-            {
-                "time": round(record.created, 3),
-                "level": record.levelname.lower(),
-                "logger": record.name,
-                "message": record.getMessage(),
-            }
-        )
+        line = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line)
 
 
 class RedactApiKey(logging.Filter):
@@ -53,3 +58,26 @@ def configure_logging(level: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     root.propagate = False
+
+
+def uvicorn_log_config(level: str) -> dict[str, Any]:
+    """uvicorn's `log_config`: its loggers write the same JSON lines as ours, with API keys
+    redacted."""
+    handler = {
+        "class": "logging.StreamHandler",
+        "formatter": "json",
+        "filters": ["redact"],
+        "stream": "ext://sys.stderr",
+    }
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JsonFormatter}},
+        "filters": {"redact": {"()": RedactApiKey}},
+        "handlers": {"stderr": handler},
+        "loggers": {
+            "uvicorn": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
+            "uvicorn.error": {"level": level.upper()},
+            "uvicorn.access": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
+        },
+    }

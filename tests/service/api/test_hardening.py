@@ -12,6 +12,7 @@ import struct
 import time
 import zipfile
 import zlib
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import numpy as np
@@ -166,6 +167,13 @@ def test_an_api_key_in_the_query_never_reaches_the_log(server):
     text = log.read_text()
     assert "/v1/models?api_key=[redacted]" in text and "/v1/stream?api_key=[redacted]" in text, text[-2000:]
     assert KEY not in text
+    # one format: uvicorn's lines are JSON like ours, timed in ISO 8601
+    lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    assert {"uvicorn.error", "uvicorn.access"} <= {line["logger"] for line in lines}, text[-2000:]
+    assert not [line for line in text.splitlines() if "GET /v1/models" in line and not line.startswith("{")]
+    for line in lines:
+        stamp = datetime.fromisoformat(line["time"])
+        assert stamp.utcoffset() == timedelta(0) and abs(datetime.now(UTC) - stamp) < timedelta(hours=1)
 
 
 def test_a_page_of_another_origin_cannot_open_a_websocket(server):
