@@ -122,7 +122,7 @@ async function refreshStatus() {
     addFact(dl, "inference latency (mean per batch)", s.inference_ms_mean == null ? "–" : `${s.inference_ms_mean} ms`);
     addFact(dl, "active streams", String(s.active_streams));
     addFact(dl, "queue depth", String(s.queue_depth));
-    addFact(dl, "live feeds", s.live_feeds.map((f) => `${f.name} (${f.frames} frames, ${f.events} events)`).join(", ") || "none");
+    addFact(dl, "live feeds", s.live_feeds.map((f) => `${f.name} (${f.frames} frames, ${f.events} events${f.paused ? "; paused: nobody watching" : ""})`).join(", ") || "none");
     addFact(dl, "uptime", `${Math.round(s.uptime_s)} s`);
   } catch (e) {
     dl.innerHTML = "";

@@ -67,6 +67,8 @@ class LiveFeed:
         hop: frames between classified windows.
         loop: start the source again when it ends (recordings, demo).
         description: shown to clients.
+        pause_unwatched: wait, doing no work, while nobody subscribes and no tap reads the
+            frames (the demo: a loop loses nothing by waiting); a camera runs regardless.
     """
 
     def __init__(
@@ -79,6 +81,7 @@ class LiveFeed:
         hop: int = 4,
         loop: bool = False,
         description: str = "",
+        pause_unwatched: bool = False,
     ) -> None:
         self.name, self.source, self.fps, self.hop, self.loop = name, source, fps, hop, loop
         self.description = description
@@ -96,15 +99,26 @@ class LiveFeed:
         self.pipeline = WindowPipeline(runtime, metrics, "live", self._emit, self.counts)
         self._thread: threading.Thread | None = None
         self.sequence: list[str] | None = None  # the demo's gestures, in order
+        self.pause_unwatched = pause_unwatched
+        self.paused = False
+        self._watched = threading.Event()  # set while a subscriber or a tap is there
 
     # -- subscribers (event-loop side) ----------------------------------------------------
     def subscribe(self) -> asyncio.Queue[dict[str, Any]]:
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=SUBSCRIBER_QUEUE)
         self.subscribers.add(queue)
+        self._watched.set()
         return queue
 
     def unsubscribe(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
         self.subscribers.discard(queue)
+        self._note_watchers()
+
+    def _note_watchers(self) -> None:
+        if self.subscribers or self.taps:
+            self._watched.set()
+        else:
+            self._watched.clear()
 
     def _deliver(self, message: dict[str, Any]) -> None:
         for queue in list(self.subscribers):
@@ -127,6 +141,7 @@ class LiveFeed:
             "name": self.name,
             "description": self.description,
             "running": self.running,
+            "paused": self.paused,
             "error": self.error,
             "fps": self.fps,
             "hop": self.hop,
@@ -161,9 +176,11 @@ class LiveFeed:
     def add_tap(self, tap: FrameTap) -> None:
         """Hand every following frame (rgb, depth mm) to `tap`, on the feed thread, until it returns True."""
         self.taps = [*self.taps, tap]
+        self._watched.set()
 
     def remove_tap(self, tap: FrameTap) -> None:
         self.taps = [t for t in self.taps if t is not tap]
+        self._note_watchers()
 
     # -- the feed thread ------------------------------------------------------------------
     def start(self, event_loop: asyncio.AbstractEventLoop) -> None:
@@ -200,6 +217,10 @@ class LiveFeed:
         for i, (rgb, depth) in enumerate(frames):
             if self._stop.is_set():
                 return
+            if self.pause_unwatched and not self._watched.is_set():
+                if not self._wait_for_watchers():
+                    return
+                started = time.monotonic() - i / self.fps  # pace on from here, no catching up
             delay = started + i / self.fps - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
@@ -221,6 +242,18 @@ class LiveFeed:
             submitted = self.pipeline.submit(session, window)
             if submitted is not None:
                 self.pipeline.finish_when_done(submitted)
+
+    def _wait_for_watchers(self) -> bool:
+        """Block, doing no work, until a subscriber or a tap comes (True) or the feed
+        stops (False)."""
+        self.paused = True
+        try:
+            while not self._watched.wait(0.25):
+                if self._stop.is_set():
+                    return False
+            return True
+        finally:
+            self.paused = False
 
     def _emit(self, message: dict[str, Any]) -> None:
         """The pipeline's messages, on a scheduler thread: keep the latest prediction as
@@ -291,7 +324,9 @@ def build_feeds(settings: Any, runtime: Runtime, metrics: Any) -> dict[str, Live
         )
     if settings.demo_stream:
         source, rate, truth = demo_source(settings.demo_seed)
-        feed = LiveFeed("demo", source, rate, runtime, metrics, hop, True, "generated gestures (looped)")
+        feed = LiveFeed(
+            "demo", source, rate, runtime, metrics, hop, True, "generated gestures (looped)", pause_unwatched=True
+        )
         feed.sequence = truth
         feeds["demo"] = feed
     return feeds

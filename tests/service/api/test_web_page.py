@@ -4,12 +4,17 @@ a real server with the bundled model and the demo live feed. Screenshots of ever
 
 from __future__ import annotations
 
+import contextlib
 import io
+import json
+import threading
+import time
 from pathlib import Path
 
 import httpx
 import numpy as np
 import pytest
+from websockets.sync.client import connect
 
 from service.settings import default_model_path
 from tests.support.bundled import bundled_clip, bundled_stream
@@ -137,7 +142,31 @@ def test_demo_live_stream_shows_events_in_order(server, page):
     page.click("#feed-stop")
 
 
+def _demo_status(server: str) -> dict:
+    return next(f for f in httpx.get(f"{server}/v1/live").json()["feeds"] if f["name"] == "demo")
+
+
+def test_the_demo_feed_rests_while_nobody_watches(server):
+    before = _demo_status(server)
+    time.sleep(1.5)
+    after = _demo_status(server)
+    assert after["subscribers"] == 0 and after["paused"], after
+    assert after["frames"] == before["frames"] and after["windows"] == before["windows"]
+    with connect(f"{server.replace('http', 'ws')}/v1/live/demo") as ws:
+        assert json.loads(ws.recv(timeout=30))["type"] == "hello"
+        deadline = time.monotonic() + 30
+        while _demo_status(server)["frames"] < after["frames"] + 30 and time.monotonic() < deadline:
+            ws.recv(timeout=30)
+        watched = _demo_status(server)
+    assert watched["frames"] >= after["frames"] + 30 and not watched["paused"], watched
+
+
 def test_status_view_shows_model_and_live_numbers(server, page):
+    with _watching_demo(server):  # a watcher keeps the demo feed (and so the model) busy
+        _status_view(server, page)
+
+
+def _status_view(server, page) -> None:
     page.goto(server + "/#status")
     page.wait_for_function("document.querySelector('#model-info').innerText.includes('CPUExecutionProvider')")
     info = page.inner_text("#model-info")
@@ -152,6 +181,26 @@ def test_status_view_shows_model_and_live_numbers(server, page):
     numbers = page.inner_text("#live-numbers")
     assert "demo" in numbers  # the live feed is listed with its counters
     _shot(page, "status")
+
+
+@contextlib.contextmanager
+def _watching_demo(server: str):
+    """A subscriber of the demo feed, reading its messages on a thread, for the block."""
+    done = threading.Event()
+
+    def watch() -> None:
+        with connect(f"{server.replace('http', 'ws')}/v1/live/demo") as ws:
+            while not done.is_set():
+                with contextlib.suppress(TimeoutError):
+                    ws.recv(timeout=0.5)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join(timeout=10)
 
 
 def _in_cyclic_order(events: list[str], sequence: list[str]) -> int:
