@@ -177,7 +177,7 @@ $("clip-form").addEventListener("submit", (e) => {
   bar.value = 0;
   $("upload").disabled = true;
   const xhr = new XMLHttpRequest();
-  xhr.open("POST", "/v1/classify");
+  xhr.open("POST", "/v1/classify?playback=true");
   for (const [k, v] of Object.entries(apiHeaders())) xhr.setRequestHeader(k, v);
   $("upload-status").textContent = "uploading…";
   xhr.upload.onprogress = (ev) => { if (ev.lengthComputable) bar.value = ev.loaded / ev.total; };
@@ -250,9 +250,62 @@ function renderResult(body) {
     events.append(li);
   }
   if (!body.events.length) events.innerHTML = "<li>none</li>";
+  startPlayer(body);
 }
 
-function drawTimeline(body) {
+// ---- the uploaded clip, played back with its label now and the FRP guidance ---------------
+const player = { body: null, index: 0, timer: null };
+
+function startPlayer(body) {
+  clearInterval(player.timer);
+  player.timer = null;
+  const pb = body.playback;
+  $("player").hidden = !(pb && pb.frames.length);
+  if ($("player").hidden) return;
+  player.body = body;
+  player.index = 0;
+  const rate = pb.fps || 10;
+  $("player-note").textContent = `${pb.frames.length} frames${pb.step > 1 ? ` (every ${pb.step}th)` : ""} at ${rate.toFixed(1)} per second`
+    + (pb.fps ? ", the clip's own pace" : " (the clip does not say its frame rate)")
+    + ". The guidance is the motion map the network's spatial part is steered by (rank pooling of the last frames), not an explanation of its answer.";
+  showFrame();
+  player.timer = setInterval(() => { player.index = (player.index + 1) % pb.frames.length; showFrame(); }, 1000 / Math.min(30, rate));
+  $("player-play").textContent = "Pause";
+}
+
+function labelAt(body, frame) {
+  // the newest window that ends at or before `frame` (what a stream would show then)
+  let best = null;
+  for (const win of body.timeline) if (win.end_frame <= frame) best = win; else break;
+  return best ? best.top[0] : null;
+}
+
+function showFrame() {
+  const body = player.body, pb = body.playback;
+  const f = pb.frames[player.index];
+  $("player-frame").src = $("player-frp").checked ? f.guidance : f.image;
+  const ev = body.events.find((e) => e.start_frame <= f.frame && f.frame <= e.end_frame);
+  const now = ev ? { label: ev.label, probability: ev.confidence } : labelAt(body, f.frame);
+  $("player-label").textContent = now
+    ? `${ev ? "gesture: " : ""}${now.label} (${(now.probability * 100).toFixed(0)} %)`
+    : body.timeline.length ? "collecting the first window…" : `${body.label} (the whole clip)`;
+  $("player-label").style.color = ev ? colourOf(ev.label_id) : "";
+  $("player-time").textContent = when(f.frame, body.fps);
+  const items = $("clip-events").children;
+  body.events.forEach((e, i) => { if (items[i]) items[i].classList.toggle("active", e === ev); });
+  drawTimeline(body, f.frame);
+}
+
+$("player-play").addEventListener("click", () => {
+  if (!player.body) return;
+  if (player.timer) { clearInterval(player.timer); player.timer = null; $("player-play").textContent = "Play"; return; }
+  const pb = player.body.playback;
+  player.timer = setInterval(() => { player.index = (player.index + 1) % pb.frames.length; showFrame(); }, 1000 / Math.min(30, pb.fps || 10));
+  $("player-play").textContent = "Pause";
+});
+$("player-frp").addEventListener("change", () => { if (player.body) showFrame(); });
+
+function drawTimeline(body, cursor = null) {
   const canvas = $("timeline");
   const ctx = canvas.getContext("2d");
   const w = canvas.width, h = canvas.height, pad = 24;
@@ -284,6 +337,10 @@ function drawTimeline(body) {
   for (const ev of body.events) {
     ctx.fillStyle = "rgba(31,111,235,.12)";
     ctx.fillRect(pad + ev.start_frame * step, pad - 8, (ev.end_frame - ev.start_frame) * step, h - 2 * pad + 8);
+  }
+  if (cursor !== null) {
+    ctx.strokeStyle = "#1b1f24";
+    ctx.beginPath(); ctx.moveTo(pad + cursor * step, pad - 8); ctx.lineTo(pad + cursor * step, h - pad); ctx.stroke();
   }
   for (const [label, id] of seen) {
     const li = document.createElement("li");
@@ -320,6 +377,8 @@ function logEvent(text) {
   const log = $("live-events");
   const li = document.createElement("li");
   li.textContent = text;
+  for (const old of log.querySelectorAll("li.active")) old.classList.remove("active");
+  li.classList.add("active"); // flashes as it fires
   log.append(li);
   while (log.children.length > 200) log.firstChild.remove();
   log.scrollTop = log.scrollHeight;
@@ -340,10 +399,64 @@ function stopLive() {
 }
 
 let feedFps = null;
+
+// ---- the live feed's rolling timeline: the last LIVE_SECONDS, newest on the right ----------
+const LIVE_SECONDS = 20;
+const liveTrack = { windows: [], events: [], now: 0, drawn: false };
+
+function resetLiveTrack() {
+  liveTrack.windows = []; liveTrack.events = []; liveTrack.now = 0;
+  drawLiveTimeline();
+}
+
+function trackLive(m) {
+  const fps = feedFps || 30;
+  if (m.type === "prediction") {
+    liveTrack.now = Math.max(liveTrack.now, m.end_frame / fps);
+    liveTrack.windows.push({ t: m.end_frame / fps, id: m.top[0].label_id, p: m.top[0].probability });
+  } else if (m.type === "gesture") {
+    liveTrack.events.push({ start: m.start_frame / fps, end: m.end_frame / fps, id: m.label_id, label: m.label });
+  } else return;
+  const oldest = liveTrack.now - LIVE_SECONDS;
+  while (liveTrack.windows.length && liveTrack.windows[0].t < oldest) liveTrack.windows.shift();
+  while (liveTrack.events.length && liveTrack.events[0].end < oldest) liveTrack.events.shift();
+  if (!liveTrack.drawn) { liveTrack.drawn = true; requestAnimationFrame(() => { liveTrack.drawn = false; drawLiveTimeline(); }); }
+}
+
+function drawLiveTimeline() {
+  const canvas = $("live-timeline");
+  const ctx = canvas.getContext("2d");
+  const w = canvas.width, h = canvas.height, pad = 18;
+  ctx.clearRect(0, 0, w, h);
+  const right = w - 4, span = right - pad;
+  const x = (t) => right - ((liveTrack.now - t) / LIVE_SECONDS) * span;
+  ctx.fillStyle = "#5b6470";
+  ctx.font = "11px system-ui, sans-serif";
+  ctx.strokeStyle = "#eef1f4";
+  for (let s = Math.ceil(liveTrack.now - LIVE_SECONDS); s <= liveTrack.now; s += 1) {
+    if (s < 0) continue;
+    const gx = x(s);
+    ctx.beginPath(); ctx.moveTo(gx, 4); ctx.lineTo(gx, h - pad); ctx.stroke();
+    if (s % 5 === 0) ctx.fillText(`${s} s`, gx - 8, h - 4);
+  }
+  for (const ev of liveTrack.events) {
+    ctx.fillStyle = colourOf(ev.id) + "33";
+    ctx.fillRect(x(ev.start), 4, Math.max(2, x(ev.end) - x(ev.start)), h - pad - 4);
+    ctx.fillStyle = colourOf(ev.id);
+    ctx.fillText(ev.label, x(ev.start) + 2, 14);
+  }
+  const barW = Math.max(2, span / (LIVE_SECONDS * 8));
+  for (const win of liveTrack.windows) {
+    const barH = (h - pad - 20) * win.p;
+    ctx.fillStyle = colourOf(win.id);
+    ctx.fillRect(x(win.t) - barW, h - pad - barH, barW, barH);
+  }
+}
 $("feed-connect").addEventListener("click", () => {
   stopLive();
   showError($("live-error"), "");
   $("live-events").innerHTML = "";
+  resetLiveTrack();
   const name = $("feed-select").value;
   const ws = new WebSocket(wsUrl(`/v1/live/${encodeURIComponent(name)}`));
   state.live = ws;
@@ -358,8 +471,8 @@ $("feed-connect").addEventListener("click", () => {
       if (!m.windows) $("live-label").textContent = "collecting the first window…";
     }
     else if (m.type === "preview") { $("preview-rgb").src = m.rgb; $("preview-depth").src = m.depth; }
-    else if (m.type === "prediction") setCurrent(m.top);
-    else if (m.type === "gesture") logEvent(`${m.label} at ${when(m.fired_at_frame, feedFps)} (confidence ${m.confidence.toFixed(2)})`);
+    else if (m.type === "prediction") { setCurrent(m.top); trackLive(m); }
+    else if (m.type === "gesture") { logEvent(`${m.label} at ${when(m.fired_at_frame, feedFps)} (confidence ${m.confidence.toFixed(2)})`); trackLive(m); }
     else if (m.type === "error") showError($("live-error"), `${m.detail} (${m.error})`);
     else if (m.type === "model") { logEvent(`the server switched models: labels ${m.labels.join(", ")}`); loadModel(); }
     else if (m.type === "status" && !m.running) $("live-note").textContent = `feed ${m.name} stopped${m.error ? ": " + m.error : ""}`;

@@ -13,6 +13,7 @@ from service.api.deps import MetricsDep, ReadyRuntime, SettingsDep, require_api_
 from service.errors import ClientError, InvalidClip, InvalidRequest, UndecodableInput, UnsupportedMedia
 from service.inference.runtime import Runtime
 from service.settings import Settings
+from service.sources.playback import playback as make_playback
 from service.sources.uploads import DecodedClip, Limits, UploadedFile, check_clip, decode_upload
 from service.streaming.clips import classify_clip
 from service.streaming.events import EventParams
@@ -125,13 +126,18 @@ async def classify(
     hop: Annotated[int, Query(ge=1, le=1000)] = 4,
     min_score: Annotated[float | None, Query(ge=0, le=1, description="leave out labels scoring below it")] = None,
     labels: Annotated[str | None, Query(description="comma-separated allowlist of labels to report")] = None,
+    playback: Annotated[
+        bool, Query(description="also answer the clip's frames as small JPEGs, with the FRP guidance over them")
+    ] = False,
 ) -> dict[str, Any]:
     """Classify an uploaded clip.
 
     Multipart fields: `clip` (an .npz with `rgb` uint8 [T,H,W,3] and/or `depth` uint16 mm
     [T,H,W] or uint8), or `rgb` and `depth` videos (any format OpenCV decodes; depth as
     8-bit video). Answers the top-k labels for the whole clip and, for clips longer than a
-    streaming window, a timeline of per-window predictions and the detected events.
+    streaming window, a timeline of per-window predictions and the detected events. With
+    `playback=true`, `playback` holds at most 120 of its frames (every `step`-th) for a page
+    to play back, each also with the FRP guidance over it (service/sources/playback.py).
     """
     if top_k is None:
         top_k = settings.top_k
@@ -156,4 +162,7 @@ async def classify(
     for event in result["events"]:
         metrics.events.labels(event["label"]).inc()
     warnings = {"warnings": clip.warnings} if clip.warnings else {}
-    return {"model": os.path.basename(runtime.model.path), **result, **warnings}
+    frames = {}
+    if playback:
+        frames = {"playback": await run_in_threadpool(make_playback, clip.rgb, clip.depth, clip.fps, card.frp_window)}
+    return {"model": os.path.basename(runtime.model.path), **result, **warnings, **frames}

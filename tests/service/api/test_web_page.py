@@ -85,7 +85,15 @@ def test_a_long_clip_is_answered_by_its_events_in_seconds(server, page, tmp_path
     stream = bundled_stream(2718, [1, 5, 8])
     clip = tmp_path / "three.npz"
     np.savez(clip, rgb=stream.rgb, depth=stream.depth, fps=np.float32(30))
-    api = httpx.post(f"{server}/v1/classify", files={"clip": (clip.name, clip.read_bytes())}, timeout=300).json()
+    api = httpx.post(
+        f"{server}/v1/classify?playback=true", files={"clip": (clip.name, clip.read_bytes())}, timeout=300
+    ).json()
+    frames = len(stream.rgb)
+    playback = api["playback"]
+    assert playback["step"] == -(-frames // 120) and playback["fps"] == pytest.approx(30 / playback["step"])
+    assert [f["frame"] for f in playback["frames"]] == list(range(0, frames, playback["step"]))
+    assert all(f["image"].startswith("data:image/jpeg;base64,") for f in playback["frames"])
+    assert sum(f["guidance"] != f["image"] for f in playback["frames"]) > len(playback["frames"]) // 2
     page.goto(server)
     page.wait_for_selector("#readiness.ready")
     page.set_input_files("#clip-file", str(clip))
@@ -99,6 +107,22 @@ def test_a_long_clip_is_answered_by_its_events_in_seconds(server, page, tmp_path
     else:
         assert events == ["none"]
     assert "Shaded bands" in page.inner_text("#timeline-note")
+    # the clip plays back with the label of the moment, and the guidance on demand
+    page.wait_for_selector("#player:not([hidden])")
+    first = page.get_attribute("#player-frame", "src")
+    page.wait_for_timeout(500)
+    assert page.get_attribute("#player-frame", "src") != first  # it plays
+    page.click("#player-play")  # pause
+    assert page.inner_text("#player-play") == "Play"
+    shown = page.get_attribute("#player-frame", "src")
+    assert shown in {f["image"] for f in playback["frames"]}
+    assert page.inner_text("#player-time").endswith(" s")
+    caption = page.inner_text("#player-label")
+    named = any(caption.split(" (")[0].removeprefix("gesture: ") == name for name in CLASS_NAMES)
+    assert named or caption == "collecting the first window…", caption
+    page.check("#player-frp")
+    index = [f["image"] for f in playback["frames"]].index(shown)
+    assert page.get_attribute("#player-frame", "src") == playback["frames"][index]["guidance"]
     _shot(page, "clip-long")
 
 
@@ -137,6 +161,14 @@ def test_demo_live_stream_shows_events_in_order(server, page):
     assert sequence and all(name in CLASS_NAMES for name in sequence), sequence
     assert _in_cyclic_order(events, sequence) >= 1, (events, sequence)
     assert page.inner_text("#live-label") in CLASS_NAMES
+    inked = """() => {
+        const c = document.querySelector('#live-timeline');
+        const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 3; i < px.length; i += 4) if (px[i] > 0) n++;
+        return n;
+    }"""
+    assert page.evaluate(inked) > 500  # the rolling timeline draws the feed's windows and events
     assert "webcam gives colour only" in page.inner_text("#live-note") or page.is_disabled("#webcam")
     _shot(page, "live")
     page.click("#feed-stop")
