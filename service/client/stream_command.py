@@ -76,6 +76,24 @@ class Printer:
                 f"[dim]stream closed: {message.frames} frames ({message.shed or 0} shed unread), "
                 f"{message.windows} windows, {message.skipped} skipped, {message.events} events[/dim]"
             )
+            behind = overload_note(message)
+            if behind:
+                self.console.print(f"[yellow]{behind}[/yellow]")
+
+
+def overload_note(stats: StreamStats) -> str | None:
+    """One line when the server could not keep up with the frames sent (windows skipped or
+    frames shed), saying what it means and what to do; None when it kept up."""
+    shed = stats.shed or 0
+    if not stats.skipped and not shed:
+        return None
+    total = stats.windows + stats.skipped
+    share = f"{stats.skipped} of {total} windows" if total else "windows"
+    return (
+        f"the server could not keep up: it skipped {share} and shed {shed} frames unread, so gestures in them "
+        "were never classified; send at the camera's pace (without --fast), fewer streams at once, or smaller "
+        "frames, or serve on a faster machine"
+    )
 
 
 class Preview:

@@ -268,3 +268,15 @@ def test_gesture_record_from_a_recording_review_and_train(stream_recording, tmp_
     assert res.returncode == 0, res.stderr[-2000:]
     assert (run / "best.pt").is_file()
     assert (run / "labels.txt").read_text().split() == ["wave", "point"]
+
+
+def test_a_stream_the_server_fell_behind_on_ends_with_what_that_means():
+    from service.client import StreamStats
+    from service.client.stream_command import overload_note
+
+    stats = dict(reason="final", frames=400, rejected=0, windows=20, events=1, dropped_messages=0)
+    stats.update(latency_ms_p50=30.0, queue_depth=0)
+    assert overload_note(StreamStats(**stats, shed=0, skipped=0)) is None
+    note = overload_note(StreamStats(**stats, shed=12, skipped=130))
+    assert note is not None and "could not keep up" in note and "130 of 150 windows" in note and "12 frames" in note
+    assert "without --fast" in note
