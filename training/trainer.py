@@ -215,6 +215,11 @@ class Trainer:
         if isinstance(self.net, UnimodalNetwork):
             self.net.dtn.temperature = sharpness_temperature(self.net.cfg, epoch)
         distill_weight = 0.0 if epoch < o.distill_warmup_epochs else 1.0
+        if epoch == o.distill_warmup_epochs > 0 and self.ctx.is_main and epoch >= self.start_epoch:
+            tqdm.write(
+                f"epoch {epoch + 1}: the recoupling distillation term joins the loss from now on "
+                "(lambda_d 0 -> 1), so the loss jumps; top-1 is the measure to watch"
+            )
         self.train_ds.set_epoch(epoch)
         loader = _loader(self.train_ds, cfg, self.ctx, True, epoch)
         sums: dict[str, float] = {}
@@ -289,7 +294,7 @@ class Trainer:
                 if improved:
                     save_checkpoint(self.out / "best.pt", payload)
                 tqdm.write(
-                    f"epoch {epoch + 1}/{o.epochs}: loss {stats['loss']:.3f} "
-                    f"train {stats['train_top1']:.3f} valid {top1:.3f}{' (best)' if improved else ''}"
+                    f"epoch {epoch + 1}/{o.epochs}: loss {stats['loss']:.3f}, top-1 train {stats['train_top1']:.3f} "
+                    f"valid {top1:.3f}{' (best)' if improved else ''} ({record['seconds']:.0f} s)"
                 )
         return self.best_top1

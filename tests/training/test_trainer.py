@@ -216,3 +216,16 @@ def test_ddp_two_cpu_processes_end_with_identical_weights(synth_small, tmp_path)
         assert torch.equal(a[k], b[k]), k
     # Batch norm statistics were synchronised (CPUSyncBatchNorm), so they moved from init.
     assert any("running_mean" in k and a[k].abs().sum() > 0 for k in a)
+
+
+def test_the_train_command_says_what_it_does_before_and_while_it_runs(synth_small, tmp_path):
+    from tests.support.server_utils import run_gesture
+
+    overrides = _overrides(synth_small, tmp_path / "run", **{"optim.distill_warmup_epochs": 1})
+    res = run_gesture("train", CONFIG, *overrides, timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    text = " ".join((res.stdout + res.stderr).split())
+    assert "reading the data and building the network" in text
+    assert "training and" in text and "validation clips of 13 classes; 2 epochs of 2 steps" in text
+    assert "top-1 train" in text and "valid" in text
+    assert "epoch 2: the recoupling distillation term joins the loss" in text  # the jump is announced

@@ -32,7 +32,14 @@ def train(
 
     try:
         cfg = load_train_config(config, list(ctx.args))
+        console.print(
+            f"training {cfg.modalities} ({cfg.profile} profile) on {cfg.data.root}: reading the data and building "
+            "the network…",
+            highlight=False,
+        )
         trainer = Trainer(cfg, resume=resume)
+        if trainer.ctx.is_main:
+            console.print(_start_line(trainer), highlight=False)
         best = trainer.run()
         if export is not None and trainer.ctx.is_main:
             report = export_checkpoint(Path(cfg.out) / "best.pt", export)
@@ -42,3 +49,14 @@ def train(
     finally:
         shutdown_distributed()
     console.print(f"best valid top-1: {best:.4f}; checkpoints in {cfg.out}")
+
+
+def _start_line(trainer) -> str:  # type: ignore[no-untyped-def]
+    """What the run is about to do, in one line."""
+    o = trainer.cfg.optim
+    where = f"resuming at epoch {trainer.start_epoch + 1}" if trainer.start_epoch else "from the start"
+    return (
+        f"{len(trainer.train_ds)} training and {len(trainer.valid_ds)} validation clips of {len(trainer.labels)} "
+        f"classes; {o.epochs} epochs of {trainer.steps_per_epoch} steps (batch {o.batch_size}) on "
+        f"{trainer.ctx.device}, {where}; checkpoints in {trainer.cfg.out}"
+    )
