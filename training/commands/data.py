@@ -19,7 +19,10 @@ def synth(
     streams: int = typer.Option(0, "--streams", min=0, help="Continuous streams with ground truth."),
     stream_gestures: int = typer.Option(8, "--stream-gestures", min=1, help="Gestures per stream."),
     fmt: str = typer.Option(
-        "split", "--format", help="split: official split-file layout; npz: .npz clips + labels.csv."
+        "split",
+        "--format",
+        help="split: a training set (folders of frames, split files for train and valid); npz: one .npz file "
+        "per clip + labels.csv, clips to classify, upload or adapt on.",
     ),
     workers: int = typer.Option(0, "--workers", min=0, help="Processes (0: one per core)."),
     styles: str = typer.Option(
@@ -55,6 +58,12 @@ def synth(
     else:
         raise typer.BadParameter(f"--format must be split or npz, not {fmt!r}")
     console.print(summary.line(), highlight=False)
+    if fmt == "split":
+        console.print(
+            f"a training set (gesture train, data.root={out}); for single files to classify or upload, "
+            "run again with --format npz",
+            highlight=False,
+        )
 
 
 def record(
