@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     idle_timeout_s: float = Field(
         60.0, gt=0, description="A started stream that sends nothing this long is closed (1008)."
     )
+    malloc_arenas: int = Field(
+        2,
+        ge=0,
+        description="glibc malloc arenas at most (0: glibc's default, 8 per core); fewer keep the resident "
+        "size near what the streams need after load (service/api/memory.py).",
+    )
     log_level: str = "info"
     camera: str | None = Field(
         None, description="Serve a local RealSense camera as live feed 'camera': its serial, or 'first'."

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from service.api.errors import install_error_handlers
 from service.api.lifespan import lifespan
 from service.api.log_format import configure_logging
+from service.api.memory import limit_arenas
 from service.api.middleware import install_middleware
 from service.api.openapi import install_openapi
 from service.api.routes.health import router as health_router
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """A new app; the model loads in the lifespan (readiness turns true when warm)."""
     settings = settings or Settings()
     configure_logging(settings.log_level)
+    limit_arenas(settings.malloc_arenas)  # before any worker thread allocates
     metrics = Metrics()
     app = FastAPI(
         title="gesture",

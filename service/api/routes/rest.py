@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from service.api.deps import MetricsDep, ReadyRuntime, SettingsDep, require_api_key
+from service.api.memory import give_back
 from service.errors import ClientError, InvalidClip, InvalidRequest, UndecodableInput, UnsupportedMedia
 from service.inference.runtime import Runtime
 from service.settings import Settings
@@ -119,6 +120,7 @@ def _decode(files: dict[str, UploadedFile], limits: Limits) -> DecodedClip:
 @router.post("/v1/classify", tags=["classify"], dependencies=[Depends(require_api_key)])
 async def classify(
     request: Request,
+    background: BackgroundTasks,
     runtime: ReadyRuntime,
     settings: SettingsDep,
     metrics: MetricsDep,
@@ -162,6 +164,7 @@ async def classify(
     for event in result["events"]:
         metrics.events.labels(event["label"]).inc()
     warnings = {"warnings": clip.warnings} if clip.warnings else {}
+    background.add_task(give_back)  # after the answer: the decoded clip's memory goes back to the system
     frames = {}
     if playback:
         frames = {"playback": await run_in_threadpool(make_playback, clip.rgb, clip.depth, clip.fps, card.frp_window)}

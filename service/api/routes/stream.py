@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from service.api.deps import ApiKeyProblem, ReadinessProblem, StateDep
 from service.api.frame_backlog import STATS_REQUEST, FrameBacklog
+from service.api.memory import give_back
 from service.api.state import ServiceState
 from service.api.stream_connection import Connection
 from service.api.stream_protocol import ProtocolViolation, StreamStart, parse_control, parse_start_text, ready_message
@@ -63,6 +64,8 @@ async def stream(ws: WebSocket, state: StateDep, key_problem: ApiKeyProblem, not
         state.metrics.active_streams.dec()
         await conn.close(close_code)
         conn.runtime.release()
+        if state.streams == 0:  # the last stream: what the burst allocated goes back to the system
+            await run_in_threadpool(give_back)
 
 
 def _refusal(
