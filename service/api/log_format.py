@@ -40,6 +40,15 @@ class RedactApiKey(logging.Filter):
         return True
 
 
+class DropTracebackMessages(logging.Filter):
+    """Drop uvicorn's records whose message is a whole traceback: it logs a failed start-up
+    (the model did not load) that way, after the app has already logged the reason in one
+    line. Exceptions attached to records (`exc_info`) are kept, as the `exception` field."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.startswith("Traceback (most recent call last)"))
+
+
 def redact_server_logs() -> None:
     """Keep API keys passed as `?api_key=` out of uvicorn's access and error logs."""
     for name in ("uvicorn.access", "uvicorn.error"):
@@ -66,14 +75,14 @@ def uvicorn_log_config(level: str) -> dict[str, Any]:
     handler = {
         "class": "logging.StreamHandler",
         "formatter": "json",
-        "filters": ["redact"],
+        "filters": ["redact", "one_line"],
         "stream": "ext://sys.stderr",
     }
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": JsonFormatter}},
-        "filters": {"redact": {"()": RedactApiKey}},
+        "filters": {"redact": {"()": RedactApiKey}, "one_line": {"()": DropTracebackMessages}},
         "handlers": {"stderr": handler},
         "loggers": {
             "uvicorn": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from service.inference.model_card import ModelCardError
 from service.inference.onnx_session import OnnxModel, SessionOptions
 from service.inference.prometheus import Metrics
 from service.inference.scheduler import InferenceScheduler
@@ -38,6 +39,7 @@ class Runtime:
         self.model: OnnxModel | None = None
         self.scheduler: InferenceScheduler | None = None
         self.stages: Stages | None = None
+        self.stage_problem: str | None = None  # why stage files next to the model were not used
         self.frame_scheduler: InferenceScheduler | None = None
         self.window_scheduler: InferenceScheduler | None = None
         self.warmup_seconds = 0.0
@@ -66,7 +68,11 @@ class Runtime:
             # frame-stage workers, beat one multi-threaded call at a time (whose idle pool
             # threads spin and compete with the other session's on small machines).
             stage_options = dataclasses.replace(options, threads=s.stage_threads)
-            self.stages = load_stages(s.model, card, stage_options)
+            try:
+                self.stages = load_stages(s.model, card, stage_options)
+            except ModelCardError as exc:  # the stages only speed streams up: serve without them
+                self.stage_problem = str(exc)
+                log.warning("incremental stages not used, streams classify full windows: %s", exc)
         if self.stages is not None:
             self._warm_stages(self.stages)
             workers = s.stage_workers or max(1, (os.cpu_count() or 1) // s.stage_threads)

@@ -65,6 +65,8 @@ def model_summary(runtime: Runtime) -> dict[str, Any]:
     }
     if card.adapted:
         summary["adapted"] = card.adapted
+    if runtime.stage_problem:
+        summary["stages_not_used"] = runtime.stage_problem
     return summary
 
 
