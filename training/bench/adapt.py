@@ -58,41 +58,100 @@ def run_adapt_bench(
     minutes: float,
     command: str,
     scratch: tuple[int, ...] = (),
+    vocabularies: tuple[str, ...] = ("six", "base"),
 ) -> list[AdaptRow]:
     """Every (vocabulary, takes) run; prints the table and rewrites the `adapt` section
-    after each run (a run takes minutes: an interrupted suite keeps the rows it finished).
+    after each run (a run takes minutes: an interrupted suite keeps the rows it finished,
+    and rows of `out` this run does not redo stay, so a suite can be finished in pieces).
 
     Args:
+        takes: takes per class to adapt on.
         scratch: takes per class for which the same takes also train the network from
-            random weights for as long as `gesture adapt` took (training/bench/adapt_scratch.py).
+            random weights for as long as `gesture adapt` took on them (this run's row, else
+            the one already in `out`; training/bench/adapt_scratch.py).
+        vocabularies: `six` (new names) and/or `base` (the base's 13 classes).
     """
     source = work / f"source-{style}"
-    ensure_source(source, max(takes) + EVAL_TAKES, style)
-    rows = []
+    ensure_source(source, max([*takes, *scratch]) + EVAL_TAKES, style)
+    kept = previous_rows(out)
+    rows: list[AdaptRow] = []
+
+    def publish() -> None:
+        redone = {_key(r) for r in rows}
+        merged = sorted([*rows, *(r for r in kept if _key(r) not in redone)], key=_order)
+        write_section(out, "adapt", render(merged, command, base, style))
+
     for vocab_name, names in VOCABULARIES.items():
         tag = "six" if names else "base"
+        if tag not in vocabularies:
+            continue
         eval_dir = work / f"{tag}-eval"
         shutil.rmtree(eval_dir, ignore_errors=True)
-        write_vocabulary_set(source, eval_dir, names, max(takes), EVAL_TAKES)
+        write_vocabulary_set(source, eval_dir, names, max([*takes, *scratch]), EVAL_TAKES)
         base_top1 = None if names else evaluate(base, eval_dir, split="all", progress=False)[0].top1
-        for n in takes:
+        for n in sorted({*takes, *scratch}):
             train_dir = work / f"{tag}-takes{n}"
             shutil.rmtree(train_dir, ignore_errors=True)
             counts = write_vocabulary_set(source, train_dir, names, 0, n)
-            model = work / f"{tag}-takes{n}.onnx"
-            t0 = time.monotonic()
-            report = adapt(AdaptOptions(data=train_dir, out=model, base=base, minutes=minutes, progress=False))
-            seconds = time.monotonic() - t0
-            result, _ = evaluate(model, eval_dir, split="all", progress=False)
-            row = (vocab_name, n, len(counts), result.count, result.top1, base_top1, report["retrained"], seconds)
-            rows.append(AdaptRow(*row, _detector(report["events"])))
-            Console(stderr=True).print(f"{vocab_name}, {n} takes: {result.top1:.1%} ({seconds:.0f} s)")
-            write_section(out, "adapt", render(rows, command, base, style))  # after each run: a long suite
+            if n in takes:
+                model = work / f"{tag}-takes{n}.onnx"
+                t0 = time.monotonic()
+                report = adapt(AdaptOptions(data=train_dir, out=model, base=base, minutes=minutes, progress=False))
+                seconds = time.monotonic() - t0
+                result, _ = evaluate(model, eval_dir, split="all", progress=False)
+                row = (vocab_name, n, len(counts), result.count, result.top1, base_top1, report["retrained"], seconds)
+                rows.append(AdaptRow(*row, _detector(report["events"])))
+                Console(stderr=True).print(f"{vocab_name}, {n} takes: {result.top1:.1%} ({seconds:.0f} s)")
+                publish()  # after each run: a long suite
             if n in scratch:
-                rows.append(_scratch_row(base, train_dir, eval_dir, seconds, rows[-1]))
+                adapted = next((r for r in [*rows, *kept] if _key(r) == (vocab_name, n, False)), None)
+                if adapted is None:
+                    Console(stderr=True).print(f"{vocab_name}, {n} takes: no adapt row to time the control by; skipped")
+                    continue
+                rows.append(_scratch_row(base, train_dir, eval_dir, adapted.seconds, adapted))
                 Console(stderr=True).print(f"{vocab_name}, {n} takes, from scratch: {rows[-1].top1:.1%}")
-                write_section(out, "adapt", render(rows, command, base, style))
+                publish()
     _print(rows)
+    return rows
+
+
+SCRATCH = "everything, from random weights"
+
+
+def _key(row: AdaptRow) -> tuple[str, int, bool]:
+    return row.vocabulary, row.takes, row.retrained.startswith(SCRATCH)
+
+
+def _order(row: AdaptRow) -> tuple[int, int, bool]:
+    return list(VOCABULARIES).index(row.vocabulary), row.takes, row.retrained.startswith(SCRATCH)
+
+
+def previous_rows(out: Path) -> list[AdaptRow]:
+    """The rows of the `adapt` section already in `out` (none when it has no such section)."""
+    if not out.is_file():
+        return []
+    text = out.read_text()
+    start, end = text.find("<!-- bench:adapt -->"), text.find("<!-- /bench:adapt -->")
+    rows = []
+    for line in text[start:end].splitlines() if start >= 0 else []:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 8 or cells[0] not in VOCABULARIES:
+            continue
+        vocabulary, takes, clips, top1, base_top1, retrained, detector, seconds = cells
+        base_value = float(base_top1.rstrip("%")) / 100 if base_top1.endswith("%") else None
+        rows.append(
+            AdaptRow(
+                vocabulary,
+                int(takes),
+                0,
+                int(clips),
+                float(top1.rstrip("%")) / 100,
+                base_value,
+                retrained,
+                float(seconds),
+                detector,
+            )
+        )
     return rows
 
 
@@ -104,7 +163,7 @@ def _scratch_row(base: Path, train_dir: Path, eval_dir: Path, seconds: float, ad
     return dataclasses.replace(
         adapted,
         top1=result.top1,
-        retrained=f"everything, from random weights ({result.epochs} epochs)",
+        retrained=f"{SCRATCH} ({result.epochs} epochs)",
         seconds=result.seconds,
         detector="-",
     )

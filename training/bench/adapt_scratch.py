@@ -61,7 +61,8 @@ def train_from_scratch(base: Path, train_dir: Path, eval_dir: Path, minutes: flo
     epochs = 0
     while time.monotonic() - start < budget:
         data.set_epoch(epochs)
-        loader = DataLoader(data, batch_size=cfg.optim.batch_size, shuffle=True, num_workers=1, drop_last=False)
+        batch = min(cfg.optim.batch_size, len(data))  # whole batches only: batch norm cannot train on one clip
+        loader = DataLoader(data, batch_size=batch, shuffle=True, num_workers=1, drop_last=True)
         net.train()
         for batch in loader:
             done = min(1.0, (time.monotonic() - start) / budget)

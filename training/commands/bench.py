@@ -68,6 +68,12 @@ def bench(
         help="adapt: takes per class whose takes also train the network from random weights, as a control "
         "(comma-separated; empty for none).",
     ),
+    adapt_vocabularies: str = typer.Option(
+        "six,base",
+        "--adapt-vocabularies",
+        help="adapt: six (six of our gestures under new names) and/or base (the base's 13 classes); rows of "
+        "the section this run does not redo are kept.",
+    ),
 ) -> None:
     """Every benchmark in one run, each rewriting its own section of BENCHMARKS.md: `model`
     (parameters, GFLOPs, eager PyTorch vs onnxruntime per window, fraction of the machine's
@@ -96,7 +102,7 @@ def bench(
         transfer_models,
         transfer_sets,
         trained_on,
-        (adapt_takes, adapt_style, adapt_scratch),
+        (adapt_takes, adapt_style, adapt_scratch, adapt_vocabularies),
         (soak_streams, soak_seconds),
     )
 
@@ -133,7 +139,7 @@ def _run_suites(
     transfer_models: str | None,
     transfer_sets: str | None,
     trained_on: str,
-    adapt_options: tuple[str, str, str] = ("2,3,5,10", "studio", "5"),
+    adapt_options: tuple[str, str, str, str] = ("2,3,5,10", "studio", "5", "six,base"),
     soak_options: tuple[int, float] = (16, 60.0),
 ) -> None:
     """Generates the data the chosen suites need when missing, then runs them in SUITES
@@ -173,9 +179,13 @@ def _run_suites(
     if "adapt" in chosen:
         from training.bench.adapt import run_adapt_bench
 
-        takes, style, scratch = adapt_options
+        takes, style, scratch, vocabularies = adapt_options
         scratch_takes = tuple(parse_ints(scratch)) if scratch.strip() else ()
-        run_adapt_bench(served, out, parse_ints(takes), Path("data/adapt-bench"), style, 10.0, command, scratch_takes)
+        chosen_vocabularies = tuple(v.strip() for v in vocabularies.split(",") if v.strip())
+        if not set(chosen_vocabularies) <= {"six", "base"} or not chosen_vocabularies:
+            raise typer.BadParameter(f"--adapt-vocabularies takes six and/or base, not {vocabularies!r}")
+        work = Path("data/adapt-bench")
+        run_adapt_bench(served, out, parse_ints(takes), work, style, 10.0, command, scratch_takes, chosen_vocabularies)
     if "soak" in chosen:
         from training.bench.soak import run_soak_bench
 

@@ -125,3 +125,23 @@ def test_transfer_suite_scores_each_set_and_marks_the_held_out_styles(tmp_path, 
     assert seen[3] == "yes" and seen[4] == str(3 * 13) and seen[7] == "-"  # no streams in that set
     assert held[3] == "**held out**" and held[4] == "13" and held[6] == "2" and held[7].endswith("%")
     assert 0.0 <= float(held[5].rstrip("%")) <= 100.0
+
+
+def test_the_adapt_section_reads_back_its_rows_so_a_suite_can_finish_in_pieces(tmp_path):
+    from training.bench.adapt import AdaptRow, previous_rows, render
+    from training.bench.report import write_section
+
+    rows = [
+        AdaptRow("six commands (new names)", 5, 6, 48, 0.896, None, "temporal", 454.0, "base's settings"),
+        AdaptRow(
+            "base's 13 classes", 5, 13, 104, 0.721, 0.827, "everything, from random weights (9 epochs)", 290.0, "-"
+        ),
+    ]
+    out = tmp_path / "BENCH.md"
+    write_section(out, "adapt", render(rows, "gesture bench --suites adapt", tmp_path / "m.onnx", "studio"))
+    back = previous_rows(out)
+    assert [(r.vocabulary, r.takes, r.eval_clips, r.retrained, r.seconds) for r in back] == [
+        (r.vocabulary, r.takes, r.eval_clips, r.retrained, r.seconds) for r in rows
+    ]
+    assert [round(r.top1, 3) for r in back] == [0.896, 0.721] and back[0].base_top1 is None
+    assert previous_rows(tmp_path / "missing.md") == []
