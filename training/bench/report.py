@@ -50,5 +50,5 @@ def print_table(table: Any) -> None:
     columns rich assumes when stdout is not a terminal), so no column is cut."""
     from rich.console import Console
 
-    width = Console().measure(table).maximum
+    width = Console(width=10_000).measure(table).maximum  # unclamped by the terminal
     Console(width=max(width, Console().width)).print(table)
