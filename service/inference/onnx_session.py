@@ -101,20 +101,11 @@ class OnnxModel:
             raise ModelCardError(f"{self.path}: inputs {sorted(inputs)} do not match modalities {self.card.modalities}")
         log.info("loaded %s on %s", self.path, self.providers)
 
-    def run(self, inputs: dict[str, np.ndarray], run_options: ort.RunOptions | None = None) -> dict[str, np.ndarray]:
+    def run(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """uint8 [B, T, H, W, 3] per modality -> every output, float32 [B, K]."""
         names = [o.name for o in self.session.get_outputs()]
-        return dict(zip(names, self.session.run(names, inputs, run_options)))
+        return dict(zip(names, self.session.run(names, inputs)))
 
     def logits(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         """The first output (`logits`) [B, K]."""
         return self.session.run([self.card.outputs[0]], inputs)[0]
-
-
-def shrink_arena_options() -> ort.RunOptions:
-    """Run options that hand the CPU memory arena's unused chunks back at the end of the run.
-    onnxruntime's arena keeps what its largest batches needed (over 1 GiB after 16 streams);
-    one such run per session when the server goes idle gives it back."""
-    options = ort.RunOptions()
-    options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
-    return options

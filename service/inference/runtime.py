@@ -11,10 +11,9 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 
 from service.inference.model_card import ModelCardError
-from service.inference.onnx_session import OnnxModel, SessionOptions, shrink_arena_options
+from service.inference.onnx_session import OnnxModel, SessionOptions
 from service.inference.prometheus import Metrics
 from service.inference.scheduler import InferenceScheduler
 from service.inference.stages import Stages, load_stages
@@ -106,30 +105,17 @@ class Runtime:
             workers=workers,
         )
 
-    def _warm_stages(self, stages: Stages, run_options: ort.RunOptions | None = None) -> None:
+    def _warm_stages(self, stages: Stages) -> None:
         """One update of a full window from the empty state, then one of a single frame."""
         card = self.model.card  # type: ignore[union-attr]
         state = dict(stages.zero_state)
         features = {}
         for new in (card.frames, 1):
             feeds = {m: np.zeros((1, new, card.height, card.width, 3), np.uint8) for m in card.modalities}
-            out = stages.frame.run({**feeds, "seen": np.full(1, card.frames + 1 - new, np.int64), **state}, run_options)
+            out = stages.frame.run({**feeds, "seen": np.full(1, card.frames + 1 - new, np.int64), **state})
             state = {n: out[f"next_{n}"] for n in stages.state_names}
             features = features or {f"features_{m}": out[f"window_{m}"] for m in card.modalities}
-        stages.window.run(features, run_options)
-
-    def shrink_arenas(self) -> None:
-        """Give the sessions' unused arena memory back (one small run each with arena
-        shrinkage); for when the server goes idle. Runs in flight keep what they use."""
-        if self.model is None:
-            return
-        card = self.model.card
-        options = shrink_arena_options()
-        self.model.run(
-            {m: np.zeros((1, card.frames, card.height, card.width, 3), np.uint8) for m in card.modalities}, options
-        )
-        if self.stages is not None:
-            self._warm_stages(self.stages, options)
+        stages.window.run(features)
 
     def submit(self, inputs: dict[str, np.ndarray]) -> Future:
         """Queue one full-model window {modality: [1, T, H, W, 3]}; the future resolves to

@@ -65,13 +65,7 @@ async def stream(ws: WebSocket, state: StateDep, key_problem: ApiKeyProblem, not
         await conn.close(close_code)
         conn.runtime.release()
         if state.streams == 0:  # the last stream: what the burst allocated goes back to the system
-            await run_in_threadpool(_idle, state)
-
-
-def _idle(state: ServiceState) -> None:
-    """The server has no stream left: shrink the model's arenas, then return free heap."""
-    state.runtime.shrink_arenas()
-    give_back()
+            await run_in_threadpool(give_back)
 
 
 def _refusal(

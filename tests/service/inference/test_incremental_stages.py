@@ -230,12 +230,3 @@ def test_server_streams_incrementally_and_can_be_told_not_to(staged_model):
         ready, msgs = _stream_over_server(url, frames)
         assert ready["incremental"] is False and msgs[-1]["windows"] >= 1
         assert httpx.get(f"{url}/v1/models").json()["models"][0]["incremental"] is False
-
-
-def test_shrinking_the_arenas_when_idle_changes_no_answer(runtime):
-    rgb, depth = _stream()
-    grid = list(range(0, 2 * T, 2))
-    before = _full_logits(runtime, rgb, depth, grid)
-    runtime.shrink_arenas()  # what the server does when its last stream closes
-    np.testing.assert_array_equal(_full_logits(runtime, rgb, depth, grid), before)
-    test_incremental_stream_first_window_is_the_full_window(runtime)  # the stages still agree with it
