@@ -322,7 +322,8 @@ function drawTimeline(body, cursor = null) {
   ctx.fillText(body.fps ? `${(body.frames / body.fps).toFixed(1)} s` : `frame ${body.frames}`, w - 80, h - 6);
   ctx.fillText("0", pad, h - 6);
   const legend = $("timeline-legend");
-  legend.innerHTML = "";
+  const newLegend = cursor === null; // the player redraws the canvas only, not the legend
+  if (newLegend) legend.innerHTML = "";
   if (!windows.length) return;
   const seen = new Map();
   const step = (w - pad - 4) / Math.max(1, body.frames);
@@ -342,7 +343,7 @@ function drawTimeline(body, cursor = null) {
     ctx.strokeStyle = "#1b1f24";
     ctx.beginPath(); ctx.moveTo(pad + cursor * step, pad - 8); ctx.lineTo(pad + cursor * step, h - pad); ctx.stroke();
   }
-  for (const [label, id] of seen) {
+  for (const [label, id] of newLegend ? seen : []) {
     const li = document.createElement("li");
     const swatch = document.createElement("i");
     swatch.style.background = colourOf(id);

@@ -179,6 +179,10 @@ def _demo_status(server: str) -> dict:
 
 
 def test_the_demo_feed_rests_while_nobody_watches(server):
+    deadline = time.monotonic() + 30
+    while not _demo_status(server)["paused"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.0)  # a window already in flight when it paused may still finish
     before = _demo_status(server)
     time.sleep(1.5)
     after = _demo_status(server)
