@@ -10,22 +10,21 @@ not used for any prediction.
 
 from __future__ import annotations
 
-import base64
 import math
 from typing import Any
 
 import cv2
 import numpy as np
 
+from service.sources.preview import colourise_depth, jpeg_data_url
+
 MAX_FRAMES = 120  # at most this many frames go back (every k-th frame of a longer clip)
 WIDTH = 192  # px
 JPEG_QUALITY = 70
-DEPTH_MM = (300.0, 2500.0)  # near red, far blue, as the live previews
 
 
-def _jpeg_url(image_bgr: np.ndarray) -> str:
-    ok, buf = cv2.imencode(".jpg", image_bgr, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-    return "data:image/jpeg;base64," + base64.b64encode(buf.tobytes()).decode() if ok else ""
+def _jpeg(image_bgr: np.ndarray) -> str:
+    return jpeg_data_url(image_bgr, JPEG_QUALITY)
 
 
 def _visible(rgb: np.ndarray | None, depth: np.ndarray | None) -> np.ndarray:
@@ -38,10 +37,7 @@ def _visible(rgb: np.ndarray | None, depth: np.ndarray | None) -> np.ndarray:
         return depth[..., ::-1]
     if depth.dtype == np.uint8:
         return np.repeat(depth[..., None], 3, axis=-1)
-    near, far = DEPTH_MM
-    scaled = np.clip((far - depth.astype(np.float32)) / (far - near), 0, 1) * 255
-    scaled[depth == 0] = 0
-    return np.stack([cv2.applyColorMap(f.astype(np.uint8), cv2.COLORMAP_JET) for f in scaled])
+    return np.stack([colourise_depth(f) for f in depth])
 
 
 def frp_map(window: np.ndarray) -> np.ndarray:
@@ -109,5 +105,5 @@ def playback(
     for i in range(0, t, step):
         window = small[max(0, i - frp_window + 1) : i + 1] if i >= frp_window - 1 else small[:0]
         guidance = frp_map(window) if len(window) else np.zeros(small.shape[1:3], np.float32)
-        frames.append({"frame": i, "image": _jpeg_url(small[i]), "guidance": _jpeg_url(_overlay(small[i], guidance))})
+        frames.append({"frame": i, "image": _jpeg(small[i]), "guidance": _jpeg(_overlay(small[i], guidance))})
     return {"step": step, "fps": fps / step if fps else None, "frames": frames}

@@ -11,7 +11,6 @@ bounded queues: a slow subscriber loses its oldest messages, never the feed.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import logging
 import threading
@@ -24,6 +23,7 @@ import numpy as np
 
 from service.inference.runtime import Runtime
 from service.sources.frames import FramePair
+from service.sources.preview import colourise_depth, jpeg_data_url
 from service.sources.realsense import FIRST_CAMERA, realsense_source, stream_pairs
 from service.streaming.window_inference import new_stream
 from service.streaming.window_pipeline import WindowPipeline
@@ -35,12 +35,6 @@ FrameTap = Callable[[np.ndarray, np.ndarray], bool]  # sees each frame; True: do
 SUBSCRIBER_QUEUE = 64
 PREVIEW_FPS = 6.0
 PREVIEW_WIDTH = 192
-DEPTH_PREVIEW_MM = (300.0, 2500.0)
-
-
-def _data_url(image_bgr: np.ndarray) -> str:
-    ok, buf = cv2.imencode(".jpg", image_bgr, [cv2.IMWRITE_JPEG_QUALITY, 75])
-    return "data:image/jpeg;base64," + base64.b64encode(buf.tobytes()).decode() if ok else ""
 
 
 def preview_images(rgb: np.ndarray, depth_mm: np.ndarray) -> tuple[str, str]:
@@ -48,12 +42,8 @@ def preview_images(rgb: np.ndarray, depth_mm: np.ndarray) -> tuple[str, str]:
     h, w = rgb.shape[:2]
     size = (PREVIEW_WIDTH, max(1, round(h * PREVIEW_WIDTH / w)))
     colour = cv2.resize(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), size, interpolation=cv2.INTER_AREA)
-    near, far = DEPTH_PREVIEW_MM
-    scaled = np.clip((far - depth_mm.astype(np.float32)) / (far - near), 0, 1) * 255
-    scaled[depth_mm == 0] = 0
-    jet = cv2.applyColorMap(scaled.astype(np.uint8), cv2.COLORMAP_JET)
-    jet[depth_mm == 0] = 0
-    return _data_url(colour), _data_url(cv2.resize(jet, size, interpolation=cv2.INTER_NEAREST))
+    depth = cv2.resize(colourise_depth(depth_mm), size, interpolation=cv2.INTER_NEAREST)
+    return jpeg_data_url(colour), jpeg_data_url(depth)
 
 
 class LiveFeed:
