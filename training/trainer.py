@@ -33,6 +33,7 @@ from training.checkpoint import (
 from training.clip_dataset import ClipDataset, make_dataset
 from training.distributed import DistContext, average_scalar, convert_sync_batchnorm, init_distributed, sum_tensor
 from training.feature_teacher import FeatureTeacher
+from training.onnx_init import classification_loss, freeze_batchnorm, is_onnx, network_from_onnx
 from training.steps import forward_batch
 from training.train_config import ConfigError, TrainConfig, config_to_dict
 
@@ -67,9 +68,12 @@ def _loader(ds: ClipDataset, cfg: TrainConfig, ctx: DistContext, train: bool, ep
     )
 
 
-def build_network(cfg: TrainConfig, num_classes: int) -> UnimodalNetwork | CrossModalFusionNetwork:
-    """The network of the run; fusion branches initialised from unimodal checkpoints."""
-    model_cfg = get_profile(cfg.profile).with_(num_classes=num_classes)
+def build_network(cfg: TrainConfig, labels: list[str]) -> UnimodalNetwork | CrossModalFusionNetwork:
+    """The network of the run; fusion branches initialised from unimodal checkpoints, or the
+    whole network from a checkpoint or an ONNX export of ours (`training/onnx_init.py`)."""
+    if is_onnx(cfg.init.checkpoint):
+        return network_from_onnx(str(cfg.init.checkpoint), cfg.modalities, labels, cfg.profile)
+    model_cfg = get_profile(cfg.profile).with_(num_classes=len(labels))
     net = build_model(model_cfg, cfg.modalities)
     if cfg.init.checkpoint:
         blob = load_checkpoint(Path(cfg.init.checkpoint))
@@ -125,7 +129,9 @@ class Trainer:
             if len(ds) == 0:
                 raise ConfigError(f"the {name} split of {cfg.data.root} has no clips")
         self.labels = self.train_ds.labels
-        net = build_network(cfg, len(self.labels)).to(self.ctx.device)
+        net = build_network(cfg, list(self.labels)).to(self.ctx.device)
+        # from ONNX: folded BatchNorms stay frozen, and only the classification terms train
+        self.from_onnx = is_onnx(cfg.init.checkpoint)
         if self.ctx.distributed:
             net = convert_sync_batchnorm(net, self.ctx.device)
         self.net = net
@@ -212,10 +218,14 @@ class Trainer:
     def train_epoch(self, epoch: int) -> dict[str, float]:
         cfg, o = self.cfg, self.cfg.optim
         self.model.train()
+        if self.from_onnx:
+            freeze_batchnorm(self.net)
         if isinstance(self.net, UnimodalNetwork):
             self.net.dtn.temperature = sharpness_temperature(self.net.cfg, epoch)
         distill_weight = 0.0 if epoch < o.distill_warmup_epochs else 1.0
-        if epoch == o.distill_warmup_epochs > 0 and self.ctx.is_main and epoch >= self.start_epoch:
+        if self.from_onnx:
+            distill_weight = 0.0
+        if epoch == o.distill_warmup_epochs > 0 and self.ctx.is_main and epoch >= self.start_epoch and not self.from_onnx:
             tqdm.write(
                 f"epoch {epoch + 1}: the recoupling distillation term joins the loss from now on "
                 "(lambda_d 0 -> 1), so the loss jumps; top-1 is the measure to watch"
@@ -236,6 +246,8 @@ class Trainer:
             batch = {k: v.to(self.ctx.device, non_blocking=True) for k, v in batch.items()}
             with torch.autocast(self.ctx.device.type, enabled=self.use_amp):
                 logits, terms = forward_batch(self.model, batch, cfg.modalities, distill_weight)
+                if self.from_onnx:
+                    terms = terms._replace(total=classification_loss(terms.parts))
                 if self.teacher is not None:
                     feature = self.teacher.loss(batch)
                     terms = terms._replace(

@@ -229,3 +229,31 @@ def test_the_train_command_says_what_it_does_before_and_while_it_runs(synth_smal
     assert "training and" in text and "validation clips of 13 classes; 2 epochs of 2 steps" in text
     assert "top-1 train" in text and "valid" in text
     assert "epoch 2: the recoupling distillation term joins the loss" in text  # the jump is announced
+
+
+def test_a_run_continues_from_an_onnx_export_with_frozen_batchnorm(synth_small, trained_tiny, tmp_path):
+    # the bundled model exists only as ONNX: a run can start from it (training/onnx_init.py)
+    from torch.nn.modules.batchnorm import _BatchNorm
+
+    overrides = _overrides(synth_small, tmp_path / "more", modalities="rgbd", **{"init.checkpoint": trained_tiny.onnx})
+    trainer = Trainer(load_train_config(CONFIG, overrides), progress=False)
+    before = {k: v.clone() for k, v in trainer.net.state_dict().items()}
+    trainer.run()
+    after = trainer.net.state_dict()
+    # folded BatchNorms keep their statistics (batch statistics would undo the fold) ...
+    stats = [k for k in before if k.endswith(("running_mean", "running_var"))]
+    assert stats and all(torch.equal(before[k], after[k]) for k in stats)
+    assert all(not m.training for m in trainer.net.modules() if isinstance(m, _BatchNorm))
+    # ... while the convolutions learn
+    assert not torch.equal(before["Modalit_rgb.Mixed_4b.b0.conv3d.weight"], after["Modalit_rgb.Mixed_4b.b0.conv3d.weight"])
+    # the objective is the classification terms only: the graph holds no trained decoder,
+    # discriminator or distillation projection
+    for r in (json.loads(x) for x in (tmp_path / "more" / "metrics.jsonl").read_text().splitlines()):
+        assert r["loss"] == pytest.approx(r["ce"], rel=1e-5) and r["mse"] > 0
+
+    wrong = _overrides(synth_small, tmp_path / "bad", modalities="depth", **{"init.checkpoint": trained_tiny.onnx})
+    with pytest.raises(ConfigError, match="is a rgbd model, the run is depth"):
+        Trainer(load_train_config(CONFIG, wrong), progress=False)
+    with pytest.raises(ConfigError, match="init.checkpoint: model not found"):
+        missing = _overrides(synth_small, tmp_path / "x", modalities="rgbd", **{"init.checkpoint": tmp_path / "no.onnx"})
+        Trainer(load_train_config(CONFIG, missing), progress=False)
