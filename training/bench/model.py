@@ -23,11 +23,15 @@ from training.export.onnx import export_onnx
 
 @dataclass
 class ModelRow:
+    """One row: a profile's untrained RGB-D network, or a model file (`--model`), whose
+    modalities may be one only (then `params_unimodal_m` is its network's and
+    `params_rgbd_m` None)."""
+
     profile: str
     frames: int
     size: int
     params_unimodal_m: float
-    params_rgbd_m: float
+    params_rgbd_m: float | None
     gflops_rgbd: float
     eager_ms: float
     onnx_ms: float
@@ -84,6 +88,44 @@ def bench_profile(profile: str, repeats: int, threads: int, workdir: Path) -> Mo
     return ModelRow(profile, cfg.frames, cfg.size, _params(uni), _params(net), gflops, eager, onnx_ms)
 
 
+def bench_model_file(path: Path, repeats: int, threads: int) -> ModelRow:
+    """Measure one of our exported models as it is (`gesture bench --model`): its network
+    read back from the graph (training/adapt/onnx_weights.py) for parameters, GFLOPs and
+    eager PyTorch, and the file itself through onnxruntime.
+
+    Raises:
+        FileNotFoundError, OnnxWeightsError: not one of our exports.
+    """
+    import onnxruntime as ort
+
+    from model.inference import UnimodalClassifier
+    from training.adapt.onnx_weights import read_network
+
+    torch.set_num_threads(threads)
+    net, card = read_network(path, check=False)
+    wrapper = (FusionClassifier(net) if isinstance(net, CrossModalFusionNetwork) else UnimodalClassifier(net)).eval()
+    generator = torch.Generator().manual_seed(0)
+    shape = (1, card.frames, card.height, card.width, 3)
+    frames = [torch.randint(0, 256, shape, dtype=torch.uint8, generator=generator) for _ in card.modalities]
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        wrapper(*frames)
+    with torch.no_grad():
+        eager = median_ms(lambda: wrapper(*frames), repeats)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    feeds = {m: f.numpy() for m, f in zip(card.modalities, frames)}
+    onnx_ms = median_ms(lambda: session.run(None, feeds), repeats)
+    fused = isinstance(net, CrossModalFusionNetwork)
+    unimodal = _params(net.Modalit_rgb) if fused else _params(net)
+    name = f"{path.name} ({card.profile}, {'+'.join(card.modalities)})"
+    return ModelRow(
+        name, card.frames, card.height, unimodal, _params(net) if fused else None,
+        counter.get_total_flops() / 1e9, eager, onnx_ms,
+    )  # fmt: skip
+
+
 def render(rows: list[ModelRow], command: str, threads: int, repeats: int, peak: float) -> str:
     lines = [
         "## Model: parameters, GFLOPs and CPU latency per RGB-D window",
@@ -102,8 +144,9 @@ def render(rows: list[ModelRow], command: str, threads: int, repeats: int, peak:
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
+        rgbd = "-" if r.params_rgbd_m is None else f"{r.params_rgbd_m:.2f}"
         lines.append(
-            f"| {r.profile} | {r.frames} x {r.size}px | {r.params_unimodal_m:.2f} | {r.params_rgbd_m:.2f} "
+            f"| {r.profile} | {r.frames} x {r.size}px | {r.params_unimodal_m:.2f} | {rgbd} "
             f"| {r.gflops_rgbd:.2f} | {r.eager_ms:.1f} | {r.onnx_ms:.1f} | {r.ratio:.2f} "
             f"| {r.peak_fraction(peak):.1%} |"
         )
@@ -111,9 +154,15 @@ def render(rows: list[ModelRow], command: str, threads: int, repeats: int, peak:
 
 
 def run_model_bench(
-    profiles: list[str], out: Path, repeats: int, threads: int, command: str | None = None
+    profiles: list[str],
+    out: Path,
+    repeats: int,
+    threads: int,
+    command: str | None = None,
+    model_files: list[Path] = (),  # type: ignore[assignment]
 ) -> list[ModelRow]:
-    """Measure every profile, print a table and rewrite the model section of `out`."""
+    """Measure every profile (untrained) and every model file as it is, print a table and
+    rewrite the model section of `out`."""
     from training.bench.peak import matmul_peak_gflops
 
     peak = matmul_peak_gflops(threads)
@@ -121,13 +170,20 @@ def run_model_bench(
     with tempfile.TemporaryDirectory() as tmp:
         for profile in tqdm(profiles, desc="profiles", unit="profile"):
             rows.append(bench_profile(profile, repeats, threads, Path(tmp)))
+    for path in model_files:
+        from training.adapt.onnx_weights import OnnxWeightsError
+
+        try:
+            rows.append(bench_model_file(Path(path), repeats, threads))
+        except (FileNotFoundError, OnnxWeightsError) as exc:
+            tqdm.write(f"model suite: {path} not measured: {exc}")
     table = Table(title="RGB-D window, batch 1")
     for col in ("profile", "params (M)", "GFLOPs", "eager ms", "onnxruntime ms", "ratio", "of peak"):
         table.add_column(col)
     for r in rows:
         table.add_row(
             r.profile,
-            f"{r.params_rgbd_m:.2f}",
+            f"{r.params_unimodal_m if r.params_rgbd_m is None else r.params_rgbd_m:.2f}",
             f"{r.gflops_rgbd:.2f}",
             f"{r.eager_ms:.1f}",
             f"{r.onnx_ms:.1f}",

@@ -16,7 +16,8 @@ def bench(
     suites: str = typer.Option(",".join(SUITES), help=f"Which benchmarks: {', '.join(SUITES)} (comma-separated)."),
     profiles: str = typer.Option("tiny,lite,paper", help="model, incremental: comma-separated profiles."),
     model: Path | None = typer.Option(
-        None, "--model", help="batching, quantization, incremental agreement, capacity: ONNX model (default: bundled)."
+        None, "--model", help="model (measured as it is, beside the profiles), batching, quantization, incremental agreement, "
+        "capacity: ONNX model (default: bundled; the model suite then measures the profiles only).",
     ),
     streams: str = typer.Option("1,4,16", help="batching: concurrent stream counts."),
     batches: str = typer.Option("1,4,8", help="batching: maximum batch sizes."),
@@ -27,10 +28,14 @@ def bench(
     ),
     seconds: float = typer.Option(10.0, min=1.0, help="capacity: seconds each trial streams."),
     size: int = typer.Option(128, min=32, help="capacity: frame size the clients send."),
-    data: Path = typer.Option(
-        Path("data/synth-heldout"), help="quantization, incremental: held-out clips and streams (generated if missing)."
+    data: Path | None = typer.Option(
+        None,
+        help="quantization, incremental: held-out clips and streams (default: data/synth-heldout beside --out, "
+        "generated if missing).",
     ),
-    calibration: Path = typer.Option(Path("data/synth"), help="quantization: clips to calibrate on."),
+    calibration: Path | None = typer.Option(
+        None, help="quantization: clips to calibrate on (default: data/synth beside --out, generated if missing)."
+    ),
     out: Path = typer.Option(
         Path("runs/bench/BENCHMARKS.md"),
         "--out",
@@ -50,7 +55,7 @@ def bench(
     transfer_sets: str | None = typer.Option(
         None,
         "--transfer-sets",
-        help="transfer: comma-separated dataset folders (default: data/transfer/<style> for v1 and every v2 "
+        help="transfer: comma-separated dataset folders (default: data/transfer/<style> beside --out for v1 and every v2 "
         "style, generated if missing with seed 4242, 8 clips per class and 3 streams).",
     ),
     trained_on: str = typer.Option(
@@ -83,12 +88,13 @@ def bench(
     streams the real server sustains, and frame-to-prediction latency over WebSocket)."""
     from service.settings import default_model_path
 
+    generated = out.parent / "data"  # what the suites generate goes beside the report, not into the current folder
     _run_suites(
         _chosen_suites(suites),
         profiles,
         model or default_model_path(),
-        data,
-        calibration,
+        data or generated / "synth-heldout",
+        calibration or generated / "synth",
         out,
         hop,
         repeats,
@@ -104,6 +110,7 @@ def bench(
         trained_on,
         (adapt_takes, adapt_style, adapt_scratch, adapt_vocabularies),
         (soak_streams, soak_seconds),
+        [model] if model else [],
     )
 
 
@@ -141,6 +148,7 @@ def _run_suites(
     trained_on: str,
     adapt_options: tuple[str, str, str, str] = ("2,3,5,10", "studio", "5", "six,base"),
     soak_options: tuple[int, float] = (16, 60.0),
+    model_files: list[Path] = (),  # type: ignore[assignment]
 ) -> None:
     """Generates the data the chosen suites need when missing, then runs them in SUITES
     order (the arguments are `bench`'s options; `served` the ONNX model to measure)."""
@@ -148,7 +156,8 @@ def _run_suites(
     import sys
 
     command = "gesture " + shlex.join(sys.argv[1:])  # recorded above each table as it was typed
-    console.print(f"tables go to {out}; data the suites need is generated under data/ when missing")
+    generated = out.parent / "data"
+    console.print(f"tables go to {out}; data the suites need is generated under {generated} when missing")
     names = [p.strip() for p in profiles.split(",") if p.strip()]
     if {"incremental", "quantization"} & set(chosen):
         _ensure_synth(data, seed=777, per_class=20, streams=6)
@@ -157,7 +166,7 @@ def _run_suites(
     if "model" in chosen:
         from training.bench.model import run_model_bench
 
-        run_model_bench(names, out, repeats, threads, command)
+        run_model_bench(names, out, repeats, threads, command, model_files)
     if "incremental" in chosen:
         from training.bench.incremental import run_incremental_bench
 
@@ -175,7 +184,7 @@ def _run_suites(
 
         run_capacity_bench(served, out, parse_ints(capacity_streams), seconds, size, command)
     if "transfer" in chosen:
-        _transfer(served, transfer_models, transfer_sets, trained_on, out, hop, command)
+        _transfer(served, transfer_models, transfer_sets, trained_on, out, hop, command, generated / "transfer")
     if "adapt" in chosen:
         from training.bench.adapt import run_adapt_bench
 
@@ -184,7 +193,7 @@ def _run_suites(
         chosen_vocabularies = tuple(v.strip() for v in vocabularies.split(",") if v.strip())
         if not set(chosen_vocabularies) <= {"six", "base"} or not chosen_vocabularies:
             raise typer.BadParameter(f"--adapt-vocabularies takes six and/or base, not {vocabularies!r}")
-        work = Path("data/adapt-bench")
+        work = generated / "adapt-bench"
         run_adapt_bench(served, out, parse_ints(takes), work, style, 10.0, command, scratch_takes, chosen_vocabularies)
     if "soak" in chosen:
         from training.bench.soak import run_soak_bench
@@ -193,7 +202,14 @@ def _run_suites(
 
 
 def _transfer(
-    served: Path, models: str | None, sets: str | None, trained_on: str, out: Path, hop: int, command: str
+    served: Path,
+    models: str | None,
+    sets: str | None,
+    trained_on: str,
+    out: Path,
+    hop: int,
+    command: str,
+    generated: Path = Path("data/transfer"),
 ) -> None:
     from training.bench.transfer import parse_models, run_transfer_bench
     from training.synth.styles import ALL_STYLES
@@ -204,7 +220,7 @@ def _transfer(
     else:
         folders = []
         for style in ALL_STYLES:
-            folder = Path("data/transfer") / style
+            folder = generated / style
             _ensure_synth(folder, seed=TRANSFER_SEED, per_class=8, streams=3, styles=(style,))
             folders.append(folder)
     run_transfer_bench(chosen, folders, out, hop, command)

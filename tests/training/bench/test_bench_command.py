@@ -33,6 +33,8 @@ def test_batching_suite_rewrites_only_its_section_and_unknown_suites_are_refused
     command = next(line for line in text.splitlines() if line.startswith("Command:"))
     assert f"--model {tiny_onnx}" in command and f"--out {report}" in command  # as typed
     assert "vs batch 1" in res.stdout  # the console table's last column is printed, not cut
+    # data a suite would generate goes beside the report, not into the current folder
+    assert f"generated under {tmp_path / 'data'} when missing" in " ".join((res.stdout + res.stderr).split())
     batch1 = [r for r in rows if r.split("|")[3].strip() == "1"]
     assert all(r.rstrip(" |").endswith("1.00") for r in batch1)  # the ratio's own baseline
     mean_batch_3x4 = float(rows[3].split("|")[7])
@@ -56,7 +58,7 @@ def test_incremental_batching_and_capacity_suites_on_a_staged_model(tmp_path, st
     res = run_gesture(
         "bench",
         "--suites",
-        "incremental,batching,capacity",
+        "model,incremental,batching,capacity",
         "--profiles",
         "tiny",
         "--model",
@@ -84,7 +86,12 @@ def test_incremental_batching_and_capacity_suites_on_a_staged_model(tmp_path, st
     text = report.read_text()
     # Incremental: one hop does less work than a full window, and on the held-out stream the
     # incremental windows are the full-window graph's (the stages are exact).
-    (hop,) = _table(text, "| tiny |")
+    # Model: the profile's untrained network, and the --model file as it is
+    (profile,) = _table(text, "| tiny | 8 x 32px |")
+    (measured,) = _table(text, f"| {model.name} (tiny, rgb+depth) |")
+    assert measured[2:4] == profile[2:4]  # the same network: the same parameter counts
+    assert float(measured[6]) > 0 and float(measured[5]) > 0
+    (hop,) = [r for r in _table(text, "| tiny |") if len(r) != len(profile)]
     assert float(hop[5]) > float(hop[6]) > 0 and hop[7].endswith("x")
     (agreement,) = _table(text, "| 100.00% |")
     assert agreement[1] == "1 / 1"
