@@ -225,7 +225,12 @@ class Trainer:
         distill_weight = 0.0 if epoch < o.distill_warmup_epochs else 1.0
         if self.from_onnx:
             distill_weight = 0.0
-        if epoch == o.distill_warmup_epochs > 0 and self.ctx.is_main and epoch >= self.start_epoch and not self.from_onnx:
+        if (
+            epoch == o.distill_warmup_epochs > 0
+            and self.ctx.is_main
+            and epoch >= self.start_epoch
+            and not self.from_onnx
+        ):
             tqdm.write(
                 f"epoch {epoch + 1}: the recoupling distillation term joins the loss from now on "
                 "(lambda_d 0 -> 1), so the loss jumps; top-1 is the measure to watch"

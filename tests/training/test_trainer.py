@@ -245,7 +245,9 @@ def test_a_run_continues_from_an_onnx_export_with_frozen_batchnorm(synth_small, 
     assert stats and all(torch.equal(before[k], after[k]) for k in stats)
     assert all(not m.training for m in trainer.net.modules() if isinstance(m, _BatchNorm))
     # ... while the convolutions learn
-    assert not torch.equal(before["Modalit_rgb.Mixed_4b.b0.conv3d.weight"], after["Modalit_rgb.Mixed_4b.b0.conv3d.weight"])
+    assert not torch.equal(
+        before["Modalit_rgb.Mixed_4b.b0.conv3d.weight"], after["Modalit_rgb.Mixed_4b.b0.conv3d.weight"]
+    )
     # the objective is the classification terms only: the graph holds no trained decoder,
     # discriminator or distillation projection
     for r in (json.loads(x) for x in (tmp_path / "more" / "metrics.jsonl").read_text().splitlines()):
@@ -255,5 +257,7 @@ def test_a_run_continues_from_an_onnx_export_with_frozen_batchnorm(synth_small, 
     with pytest.raises(ConfigError, match="is a rgbd model, the run is depth"):
         Trainer(load_train_config(CONFIG, wrong), progress=False)
     with pytest.raises(ConfigError, match="init.checkpoint: model not found"):
-        missing = _overrides(synth_small, tmp_path / "x", modalities="rgbd", **{"init.checkpoint": tmp_path / "no.onnx"})
+        missing = _overrides(
+            synth_small, tmp_path / "x", modalities="rgbd", **{"init.checkpoint": tmp_path / "no.onnx"}
+        )
         Trainer(load_train_config(CONFIG, missing), progress=False)

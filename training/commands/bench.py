@@ -16,7 +16,9 @@ def bench(
     suites: str = typer.Option(",".join(SUITES), help=f"Which benchmarks: {', '.join(SUITES)} (comma-separated)."),
     profiles: str = typer.Option("tiny,lite,paper", help="model, incremental: comma-separated profiles."),
     model: Path | None = typer.Option(
-        None, "--model", help="model (measured as it is, beside the profiles), batching, quantization, incremental agreement, "
+        None,
+        "--model",
+        help="model (measured as it is, beside the profiles), batching, quantization, incremental agreement, "
         "capacity: ONNX model (default: bundled; the model suite then measures the profiles only).",
     ),
     streams: str = typer.Option("1,4,16", help="batching: concurrent stream counts."),
@@ -55,8 +57,8 @@ def bench(
     transfer_sets: str | None = typer.Option(
         None,
         "--transfer-sets",
-        help="transfer: comma-separated dataset folders (default: data/transfer/<style> beside --out for v1 and every v2 "
-        "style, generated if missing with seed 4242, 8 clips per class and 3 streams).",
+        help="transfer: comma-separated dataset folders (default: data/transfer/<style> beside --out for v1 and "
+        "every v2 style, generated if missing with seed 4242, 8 clips per class and 3 streams).",
     ),
     trained_on: str = typer.Option(
         "v1", "--trained-on", help="transfer: the styles the models were trained on (comma-separated)."
