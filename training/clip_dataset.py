@@ -4,6 +4,7 @@ identically for both modalities, depth encoded to the model's 8-bit input."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -83,6 +84,16 @@ class ClipDataset(Dataset):
         if self.strong is not None and aug_rng is not None:
             idx = self.strong.frame_indices(idx, n, aug_rng)
         clip = self.reader.load(i, idx)
+        label = clip.label
+        if self.strong is not None and aug_rng is not None:
+            backwards = self.strong.reversed_label(label, aug_rng)
+            if backwards is not None:  # the sampled frames in reverse order, the partner's label
+                clip = dataclasses.replace(
+                    clip,
+                    rgb=None if clip.rgb is None else np.ascontiguousarray(clip.rgb[::-1]),
+                    depth=None if clip.depth is None else np.ascontiguousarray(clip.depth[::-1]),
+                )
+                label = backwards
         transform = self.transform
         if self.strong is not None and aug_rng is not None:
             transform = self.strong.transform(transform, aug_rng)  # scale jitter
@@ -90,7 +101,6 @@ class ClipDataset(Dataset):
         rgb, depth = transform.apply_pair(
             clip.rgb if "rgb" in self.modalities else None, clip.depth if "depth" in self.modalities else None, params
         )
-        label = clip.label
         if self.strong is not None and aug_rng is not None:
             label = self.strong.label(label, params)
             rgb, depth = self.strong.pixels(rgb, depth, aug_rng)

@@ -109,6 +109,8 @@ class AugmentConfig:
     flip_p: float = 0.0  # 0 for gesture sets: direction is the label (unless flip_swap)
     # Strong augmentation (training only, all off by default; training/data/augmentation/strong.py)
     flip_swap: bool = False  # a flipped clip swaps left<->right, cw<->ccw labels (by class name)
+    reverse_p: float = 0.0  # play a clip of a class in reverse_pairs backwards, with its partner's label
+    reverse_pairs: str = ""  # "a:b,c:c": classes that are each other's reversal (time_reverse.py)
     speed_p: float = 0.0  # play the clip at a random rate (log-uniform) before sampling frames
     speed_min: float = 0.7
     speed_max: float = 1.4

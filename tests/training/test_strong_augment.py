@@ -16,6 +16,7 @@ from training.data.augmentation.depth import augment_depth, blank_depth, decode_
 from training.data.augmentation.label_flip import flip_label_map, name_words
 from training.data.augmentation.photometric import augment_color, jpeg_recompress
 from training.data.augmentation.strong import StrongAugment, drop_modality, scaled_transform, speed_warp
+from training.data.augmentation.time_reverse import NOT_REVERSIBLE, reverse_label_map
 from training.synth.classes import CIRCLE_CCW, CIRCLE_CW, CLASS_NAMES, SWIPE_LEFT, SWIPE_RIGHT
 from training.train_config import (
     AugmentConfig,
@@ -107,6 +108,39 @@ def test_dataset_flip_swaps_labels_when_asked() -> None:
     # evaluation never flips nor swaps
     ev = [int(it["label"]) for it in _items(_dataset(AugmentConfig(flip_swap=True), flip_p=1.0, train=False))]
     assert ev == list(range(len(CLASS_NAMES)))
+
+
+SYNTH_REVERSALS = (
+    "no_gesture:no_gesture,swipe_left:swipe_right,swipe_up:swipe_down,push:pull,circle_cw:circle_ccw,"
+    "open_hand:close_hand,flip_to_back:flip_to_palm"
+)
+
+
+def test_reverse_label_map_pairs_named_classes_and_leaves_the_rest_alone() -> None:
+    m = reverse_label_map(["idle", "open", "close", "wave"], "idle:idle, open:close")
+    assert m == [0, 2, 1, NOT_REVERSIBLE]
+    with pytest.raises(ValueError, match="no class 'grab'"):
+        reverse_label_map(["open", "close"], "open:grab")
+    with pytest.raises(ValueError, match="in two pairs"):
+        reverse_label_map(["a", "b", "c"], "a:b,b:c")
+    with pytest.raises(ValueError, match="is not 'a:b'"):
+        reverse_label_map(["a", "b"], "a-b")
+
+
+def test_dataset_plays_reversible_clips_backwards_with_the_partners_label() -> None:
+    cfg = AugmentConfig(reverse_p=1.0, reverse_pairs="swipe_left:swipe_right,circle_cw:circle_ccw")
+    ds, plain = _dataset(cfg), _dataset(AugmentConfig())
+    for label in range(len(CLASS_NAMES)):
+        item, ref = ds[label], plain[label]
+        if label in (SWIPE_LEFT, SWIPE_RIGHT, CIRCLE_CW, CIRCLE_CCW):
+            assert int(item["label"]) == {SWIPE_LEFT: SWIPE_RIGHT, SWIPE_RIGHT: SWIPE_LEFT}.get(
+                label, CIRCLE_CCW if label == CIRCLE_CW else CIRCLE_CW
+            )
+            assert torch.equal(item["rgb"], ref["rgb"].flip(0)) and torch.equal(item["depth"], ref["depth"].flip(0))
+        else:  # in no pair: never reversed
+            assert int(item["label"]) == label and torch.equal(item["rgb"], ref["rgb"])
+    # every SynthGesture class has its reversal among the classes
+    assert NOT_REVERSIBLE not in reverse_label_map(CLASS_NAMES, SYNTH_REVERSALS)
 
 
 def test_everything_off_is_identical_to_no_strong_augmentation() -> None:

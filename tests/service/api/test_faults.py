@@ -1,5 +1,5 @@
 """Faults around a real server: a corrupt model or stage file, a client that vanishes
-mid-stream, SIGTERM in the middle of an upload."""
+mid-stream, a client that stops reading, SIGTERM in the middle of an upload."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -83,6 +84,38 @@ def test_a_client_that_vanishes_mid_stream_frees_its_slot_and_disturbs_no_one(st
                 again.send(frame)
             again.send(json.dumps({"type": "stop"}))
             assert drain(again)[-1]["frames"] == 40
+
+
+def test_a_client_that_stops_reading_keeps_its_connection_and_disturbs_no_one(staged_tiny):
+    # The slow reader asks for stats 30000 times (about 7 MB of answers) through a 4 KiB
+    # receive buffer and reads none of it while a well-behaved stream runs beside it. (The
+    # server reads no faster than it can answer, so in practice nothing is dropped: the
+    # answers wait in the socket buffers and the slow reader gets them all, late.)
+    stream = bundled_stream(7, [2])
+    frames = frames_of(stream.rgb[:40], stream.depth[:40])
+    with running_server(staged_tiny) as url:
+        host, port = url.removeprefix("http://").split(":")
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect((host, int(port)))
+        with connect(f"ws://{host}:{port}/v1/stream", sock=sock, max_queue=4) as slow:
+            start_stream(slow, *stream.rgb.shape[1:3])
+            for _ in range(30000):
+                slow.send('{"type": "stats"}')
+            with connect(f"{url.replace('http', 'ws')}/v1/stream") as good:
+                start_stream(good, *stream.rgb.shape[1:3])
+                for frame in frames:
+                    good.send(frame)
+                good.send(json.dumps({"type": "stop"}))
+                good_messages = drain(good)
+            assert good_messages[-1]["frames"] == 40 and good_messages[-1]["windows"] >= 1
+            assert any(m["type"] == "prediction" for m in good_messages)
+            assert httpx.get(f"{url}/readyz").status_code == 200
+            slow.send(json.dumps({"type": "stop"}))
+            answers = drain(slow, timeout=120)  # the slow reader catches up: its connection is still there
+    final = answers[-1]
+    requested = [m for m in answers if m["type"] == "stats" and m["reason"] == "requested"]
+    assert len(requested) + final["dropped_messages"] == 30000
 
 
 def test_sigterm_during_an_upload_ends_the_server_within_its_grace(tmp_path, staged_tiny):

@@ -22,6 +22,7 @@ from .depth import augment_depth, blank_depth, depth_enabled
 from .geometric import ClipTransform
 from .label_flip import flip_label_map
 from .photometric import augment_color, color_enabled
+from .time_reverse import NOT_REVERSIBLE, reverse_label_map
 
 __all__ = ["StrongAugment", "drop_modality", "scaled_transform", "speed_warp"]
 
@@ -90,6 +91,7 @@ class StrongAugment:
     Attributes:
         cfg: the run's augmentation settings.
         flip_map: label after a horizontal flip per label (identity unless `flip_swap`).
+        reverse_map: label played backwards per label (NOT_REVERSIBLE: never reversed).
         depth_encoding: the run's depth encoding.
         near_mm: grey 255 in millimetres.
         far_mm: grey 0 in millimetres.
@@ -100,6 +102,7 @@ class StrongAugment:
     depth_encoding: str = "gray"
     near_mm: float = 300.0
     far_mm: float = 3000.0
+    reverse_map: tuple[int, ...] = ()
 
     @classmethod
     def build(
@@ -107,7 +110,8 @@ class StrongAugment:
     ) -> StrongAugment:
         """The augmentation of a dataset whose classes are `class_names` (by id)."""
         flip_map = flip_label_map(class_names) if cfg.flip_swap else list(range(len(class_names)))
-        return cls(cfg, tuple(flip_map), depth_encoding, near_mm, far_mm)
+        reverse_map = reverse_label_map(class_names, cfg.reverse_pairs) if cfg.reverse_p > 0 else []
+        return cls(cfg, tuple(flip_map), depth_encoding, near_mm, far_mm, tuple(reverse_map))
 
     @property
     def enabled(self) -> bool:
@@ -115,6 +119,7 @@ class StrongAugment:
         c = self.cfg
         return (
             c.speed_p > 0
+            or c.reverse_p > 0
             or c.scale_p > 0
             or c.modality_dropout_p > 0
             or color_enabled(c.color)
@@ -128,6 +133,15 @@ class StrongAugment:
             return list(indices)
         rate = float(np.exp(rng.uniform(np.log(c.speed_min), np.log(c.speed_max))))
         return speed_warp(indices, n_frames, rate, rng)
+
+    def reversed_label(self, label: int, rng: np.random.Generator) -> int | None:
+        """The label of the clip played backwards when this draw reverses it, else None
+        (no draw at all without `reverse_p`, so other runs keep their randomness)."""
+        if self.cfg.reverse_p <= 0 or not 0 <= label < len(self.reverse_map):
+            return None
+        if self.reverse_map[label] == NOT_REVERSIBLE or rng.random() >= self.cfg.reverse_p:
+            return None
+        return self.reverse_map[label]
 
     def transform(self, base: ClipTransform, rng: np.random.Generator) -> ClipTransform:
         """Scale jitter: `base` with a randomly scaled resize step."""
