@@ -20,7 +20,7 @@ serve:
 	bash .ci/setup serve
 	.venv/bin/gesture serve --host $${GESTURE_HOST:-127.0.0.1} --port $${GESTURE_PORT:-8000}
 
-# Rebuild the bundled default model from scratch (about 140 min of training measured on 2 CPU
+# Rebuild the bundled default model from scratch (about 130 min of training measured on 2 CPU
 # cores; with generation, tuning and the benchmark an estimated 3 h; BENCHMARKS.md, "Transfer"):
 # generate SynthGesture v2 in the kiosk, desk and car styles (studio and version 1 are never
 # trained on: they measure transfer), train depth alone, then RGB alone (the depth network

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import torch
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
@@ -37,7 +38,8 @@ def is_onnx(path: str | None) -> bool:
 def network_from_onnx(
     path: str | Path, modalities: str, labels: list[str], profile: str
 ) -> UnimodalNetwork | CrossModalFusionNetwork:
-    """The network of an ONNX export, in train-ready form (see the module docstring).
+    """The network of an ONNX export, in eval mode (the trainer keeps its BatchNorms there:
+    `freeze_batchnorm`).
 
     Args:
         path: an .onnx file written by `gesture export` / `gesture train`.
@@ -62,7 +64,6 @@ def network_from_onnx(
         raise ConfigError(f"init.checkpoint {path} has classes {list(card.labels)}, the data has {list(labels)}")
     if card.profile != profile:
         raise ConfigError(f"init.checkpoint {path} is profile {card.profile}, the run is {profile}")
-    freeze_batchnorm(net)
     return net
 
 
@@ -76,6 +77,6 @@ def freeze_batchnorm(net: nn.Module) -> None:
             module.eval()
 
 
-def classification_loss(parts: dict) -> object:
+def classification_loss(parts: dict[str, torch.Tensor]) -> torch.Tensor:
     """The sum of the classification terms of a LossTerms' parts (a scalar tensor)."""
     return sum(parts[k] for k in CLASSIFICATION_TERMS if k in parts)

@@ -223,8 +223,6 @@ class Trainer:
         if isinstance(self.net, UnimodalNetwork):
             self.net.dtn.temperature = sharpness_temperature(self.net.cfg, epoch)
         distill_weight = 0.0 if epoch < o.distill_warmup_epochs else 1.0
-        if self.from_onnx:
-            distill_weight = 0.0
         if (
             epoch == o.distill_warmup_epochs > 0
             and self.ctx.is_main

@@ -23,10 +23,6 @@ WIDTH = 192  # px
 JPEG_QUALITY = 70
 
 
-def _jpeg(image_bgr: np.ndarray) -> str:
-    return jpeg_data_url(image_bgr, JPEG_QUALITY)
-
-
 def _visible(rgb: np.ndarray | None, depth: np.ndarray | None) -> np.ndarray:
     """uint8 [T, H, W, 3] BGR frames to show: the colour frames, else the depth colourised
     (uint16 mm: near red; uint8: as grey or as given)."""
@@ -105,5 +101,11 @@ def playback(
     for i in range(0, t, step):
         window = small[max(0, i - frp_window + 1) : i + 1] if i >= frp_window - 1 else small[:0]
         guidance = frp_map(window) if len(window) else np.zeros(small.shape[1:3], np.float32)
-        frames.append({"frame": i, "image": _jpeg(small[i]), "guidance": _jpeg(_overlay(small[i], guidance))})
+        frames.append(
+            {
+                "frame": i,
+                "image": jpeg_data_url(small[i], JPEG_QUALITY),
+                "guidance": jpeg_data_url(_overlay(small[i], guidance), JPEG_QUALITY),
+            }
+        )
     return {"step": step, "fps": fps / step if fps else None, "frames": frames}

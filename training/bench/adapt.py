@@ -30,7 +30,6 @@ class AdaptRow:
 
     vocabulary: str
     takes: int
-    classes: int
     eval_clips: int
     top1: float
     base_top1: float | None
@@ -92,14 +91,14 @@ def run_adapt_bench(
         for n in sorted({*takes, *scratch}):
             train_dir = work / f"{tag}-takes{n}"
             shutil.rmtree(train_dir, ignore_errors=True)
-            counts = write_vocabulary_set(source, train_dir, names, 0, n)
+            write_vocabulary_set(source, train_dir, names, 0, n)
             if n in takes:
                 model = work / f"{tag}-takes{n}.onnx"
                 t0 = time.monotonic()
                 report = adapt(AdaptOptions(data=train_dir, out=model, base=base, minutes=minutes, progress=False))
                 seconds = time.monotonic() - t0
                 result, _ = evaluate(model, eval_dir, split="all", progress=False)
-                row = (vocab_name, n, len(counts), result.count, result.top1, base_top1, report["retrained"], seconds)
+                row = (vocab_name, n, result.count, result.top1, base_top1, report["retrained"], seconds)
                 rows.append(AdaptRow(*row, _detector(report["events"])))
                 Console(stderr=True).print(f"{vocab_name}, {n} takes: {result.top1:.1%} ({seconds:.0f} s)")
                 publish()  # after each run: a long suite
@@ -143,7 +142,6 @@ def previous_rows(out: Path) -> list[AdaptRow]:
             AdaptRow(
                 vocabulary,
                 int(takes),
-                0,
                 int(clips),
                 float(top1.rstrip("%")) / 100,
                 base_value,

@@ -61,8 +61,8 @@ def train_from_scratch(base: Path, train_dir: Path, eval_dir: Path, minutes: flo
     epochs = 0
     while time.monotonic() - start < budget:
         data.set_epoch(epochs)
-        batch = min(cfg.optim.batch_size, len(data))  # whole batches only: batch norm cannot train on one clip
-        loader = DataLoader(data, batch_size=batch, shuffle=True, num_workers=1, drop_last=True)
+        batch_size = min(cfg.optim.batch_size, len(data))  # whole batches only: batch norm cannot train on one clip
+        loader = DataLoader(data, batch_size=batch_size, shuffle=True, num_workers=1, drop_last=True)
         net.train()
         for batch in loader:
             done = min(1.0, (time.monotonic() - start) / budget)

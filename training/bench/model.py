@@ -6,6 +6,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 from rich.table import Table
@@ -49,10 +50,28 @@ def _params(net: torch.nn.Module) -> float:
     return sum(p.numel() for p in net.parameters()) / 1e6
 
 
-def bench_profile(profile: str, repeats: int, threads: int, workdir: Path) -> ModelRow:
-    """Measure one profile's RGB-D network at batch 1."""
+def _eager(wrapper: torch.nn.Module, inputs: list[torch.Tensor], repeats: int) -> tuple[float, float]:
+    """(GFLOPs of one call, median eager milliseconds) of `wrapper(*inputs)`."""
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        wrapper(*inputs)
+    with torch.no_grad():
+        eager = median_ms(lambda: wrapper(*inputs), repeats)
+    return counter.get_total_flops() / 1e9, eager
+
+
+def _onnx_ms(path: Path, feeds: dict[str, Any], threads: int, repeats: int) -> float:
+    """Median onnxruntime (CPU) milliseconds of one run of the model at `path` on `feeds`."""
     import onnxruntime as ort
 
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    return median_ms(lambda: session.run(["logits"], feeds), repeats)
+
+
+def bench_profile(profile: str, repeats: int, threads: int, workdir: Path) -> ModelRow:
+    """Measure one profile's RGB-D network at batch 1."""
     torch.manual_seed(0)
     torch.set_num_threads(threads)
     cfg = get_profile(profile)
@@ -62,11 +81,7 @@ def bench_profile(profile: str, repeats: int, threads: int, workdir: Path) -> Mo
     shape = (1, cfg.frames, cfg.size, cfg.size, 3)
     rgb = torch.randint(0, 256, shape, dtype=torch.uint8)
     depth = torch.randint(0, 256, shape, dtype=torch.uint8)
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        wrapper(rgb, depth)
-    gflops = counter.get_total_flops() / 1e9
-    with torch.no_grad():
-        eager = median_ms(lambda: wrapper(rgb, depth), repeats)
+    gflops, eager = _eager(wrapper, [rgb, depth], repeats)
     card = ModelCard(
         labels=[str(i) for i in range(cfg.num_classes)],
         modalities=["rgb", "depth"],
@@ -78,12 +93,7 @@ def bench_profile(profile: str, repeats: int, threads: int, workdir: Path) -> Mo
     )
     path = workdir / f"{profile}.onnx"
     export_onnx(net, card, path, parity_batches=(1,))
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    feeds = {"rgb": rgb.numpy(), "depth": depth.numpy()}
-    onnx_ms = median_ms(lambda: session.run(["logits"], feeds), repeats)
+    onnx_ms = _onnx_ms(path, {"rgb": rgb.numpy(), "depth": depth.numpy()}, threads, repeats)
     uni = build_model(cfg, "rgb")
     return ModelRow(profile, cfg.frames, cfg.size, _params(uni), _params(net), gflops, eager, onnx_ms)
 
@@ -96,8 +106,6 @@ def bench_model_file(path: Path, repeats: int, threads: int) -> ModelRow:
     Raises:
         FileNotFoundError, OnnxWeightsError: not one of our exports.
     """
-    import onnxruntime as ort
-
     from model.inference import UnimodalClassifier
     from training.adapt.onnx_weights import read_network
 
@@ -107,22 +115,13 @@ def bench_model_file(path: Path, repeats: int, threads: int) -> ModelRow:
     generator = torch.Generator().manual_seed(0)
     shape = (1, card.frames, card.height, card.width, 3)
     frames = [torch.randint(0, 256, shape, dtype=torch.uint8, generator=generator) for _ in card.modalities]
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        wrapper(*frames)
-    with torch.no_grad():
-        eager = median_ms(lambda: wrapper(*frames), repeats)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    feeds = {m: f.numpy() for m, f in zip(card.modalities, frames)}
-    onnx_ms = median_ms(lambda: session.run(None, feeds), repeats)
+    gflops, eager = _eager(wrapper, frames, repeats)
+    onnx_ms = _onnx_ms(path, {m: f.numpy() for m, f in zip(card.modalities, frames)}, threads, repeats)
     fused = isinstance(net, CrossModalFusionNetwork)
     unimodal = _params(net.Modalit_rgb) if fused else _params(net)
     name = f"{path.name} ({card.profile}, {'+'.join(card.modalities)})"
     return ModelRow(
-        name, card.frames, card.height, unimodal, _params(net) if fused else None,
-        counter.get_total_flops() / 1e9, eager, onnx_ms,
+        name, card.frames, card.height, unimodal, _params(net) if fused else None, gflops, eager, onnx_ms
     )  # fmt: skip
 
 
@@ -170,9 +169,9 @@ def run_model_bench(
     with tempfile.TemporaryDirectory() as tmp:
         for profile in tqdm(profiles, desc="profiles", unit="profile"):
             rows.append(bench_profile(profile, repeats, threads, Path(tmp)))
-    for path in model_files:
-        from training.adapt.onnx_weights import OnnxWeightsError
+    from training.adapt.onnx_weights import OnnxWeightsError
 
+    for path in model_files:
         try:
             rows.append(bench_model_file(Path(path), repeats, threads))
         except (FileNotFoundError, OnnxWeightsError) as exc:

@@ -90,13 +90,12 @@ def bench(
     streams the real server sustains, and frame-to-prediction latency over WebSocket)."""
     from service.settings import default_model_path
 
-    generated = out.parent / "data"  # what the suites generate goes beside the report, not into the current folder
     _run_suites(
         _chosen_suites(suites),
         profiles,
         model or default_model_path(),
-        data or generated / "synth-heldout",
-        calibration or generated / "synth",
+        data,
+        calibration,
         out,
         hop,
         repeats,
@@ -133,8 +132,8 @@ def _run_suites(
     chosen: list[str],
     profiles: str,
     served: Path,
-    data: Path,
-    calibration: Path,
+    data: Path | None,
+    calibration: Path | None,
     out: Path,
     hop: int,
     repeats: int,
@@ -153,12 +152,16 @@ def _run_suites(
     model_files: list[Path] = (),  # type: ignore[assignment]
 ) -> None:
     """Generates the data the chosen suites need when missing, then runs them in SUITES
-    order (the arguments are `bench`'s options; `served` the ONNX model to measure)."""
+    order (the arguments are `bench`'s options; `served` the ONNX model to measure). What
+    the suites generate goes beside the report (`out`'s folder / data), not into the current
+    folder; `data` and `calibration` default to sets there."""
     import shlex
     import sys
 
     command = "gesture " + shlex.join(sys.argv[1:])  # recorded above each table as it was typed
     generated = out.parent / "data"
+    data = data or generated / "synth-heldout"
+    calibration = calibration or generated / "synth"
     console.print(f"tables go to {out}; data the suites need is generated under {generated} when missing")
     names = [p.strip() for p in profiles.split(",") if p.strip()]
     if {"incremental", "quantization"} & set(chosen):
@@ -211,7 +214,7 @@ def _transfer(
     out: Path,
     hop: int,
     command: str,
-    generated: Path = Path("data/transfer"),
+    generated: Path,
 ) -> None:
     from training.bench.transfer import parse_models, run_transfer_bench
     from training.synth.styles import ALL_STYLES

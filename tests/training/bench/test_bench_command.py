@@ -139,10 +139,8 @@ def test_the_adapt_section_reads_back_its_rows_so_a_suite_can_finish_in_pieces(t
     from training.bench.report import write_section
 
     rows = [
-        AdaptRow("six commands (new names)", 5, 6, 48, 0.896, None, "temporal", 454.0, "base's settings"),
-        AdaptRow(
-            "base's 13 classes", 5, 13, 104, 0.721, 0.827, "everything, from random weights (9 epochs)", 290.0, "-"
-        ),
+        AdaptRow("six commands (new names)", 5, 48, 0.896, None, "temporal", 454.0, "base's settings"),
+        AdaptRow("base's 13 classes", 5, 104, 0.721, 0.827, "everything, from random weights (9 epochs)", 290.0, "-"),
     ]
     out = tmp_path / "BENCH.md"
     write_section(out, "adapt", render(rows, "gesture bench --suites adapt", tmp_path / "m.onnx", "studio"))
