@@ -20,18 +20,19 @@ serve:
 	bash .ci/setup serve
 	.venv/bin/gesture serve --host $${GESTURE_HOST:-127.0.0.1} --port $${GESTURE_PORT:-8000}
 
-# Rebuild the bundled default model from scratch (about 130 min of training measured on 2 CPU
-# cores; with generation, tuning and the benchmark an estimated 3 h; BENCHMARKS.md, "Transfer"):
+# Rebuild the bundled default model from scratch (about 170 min of training measured on 2 CPU
+# cores; with generation, tuning and the benchmark an estimated 4 h; BENCHMARKS.md, "Transfer"):
 # generate SynthGesture v2 in the kiosk, desk and car styles (studio and version 1 are never
 # trained on: they measure transfer), train depth alone, then RGB alone (the depth network
 # teaching it where the hand is), then RGB-D fusion from both with modality dropout, then
 # fine-tune the fusion on windows of generated streams (stage 3), then continue it on 1560
-# fresh clips with time reversal (stage 4, from stage 3's ONNX export); export it as the
+# fresh clips with time reversal (stage 4, from stage 3's ONNX export) and on 1560 more
+# (stage 5, from stage 4's); export it as the
 # bundled model, print the detector settings that do best on validation streams (the
 # defaults in service/streaming/events.py come from there), and score every stage on every
 # style (`gesture bench --suites transfer`). Each step skips what is already there and every
 # training resumes from its last epoch (`--resume`): after an interruption, run the target
-# again and it continues where it stopped. Stages 3 and 4 export their last epoch: their
+# again and it continues where it stopped. Stages 3 to 5 export their last epoch: their
 # validation clips are isolated clips, so "best" cannot see what they improve (streams).
 BUNDLED_STYLES ?= kiosk,desk,car  # as training/synth/styles.py BUNDLED_STYLES (the tests' and demo's look)
 BUNDLED_MODEL ?= service/models/synth_lite_rgbd.onnx
@@ -42,17 +43,21 @@ data/synth-v2-trainstreams/synth.json:
 	.venv/bin/gesture synth --out data/synth-v2-trainstreams --clips-per-class 1 --seed 13 --streams 12 --styles $(BUNDLED_STYLES)
 data/synth-v2-more/synth.json:
 	.venv/bin/gesture synth --out data/synth-v2-more --clips-per-class 120 --seed 21 --styles $(BUNDLED_STYLES)
+data/synth-v2-fresh/synth.json:
+	.venv/bin/gesture synth --out data/synth-v2-fresh --clips-per-class 120 --seed 31 --styles $(BUNDLED_STYLES)
 data/synth-v2-valstreams/synth.json:
 	.venv/bin/gesture synth --out data/synth-v2-valstreams --clips-per-class 1 --seed 555 --streams 6 --styles $(BUNDLED_STYLES)
-bundled-model: setup data/synth-v2/synth.json data/synth-v2-trainstreams/synth.json data/synth-v2-valstreams/synth.json data/synth-v2-more/synth.json
+bundled-model: setup data/synth-v2/synth.json data/synth-v2-trainstreams/synth.json data/synth-v2-valstreams/synth.json data/synth-v2-more/synth.json data/synth-v2-fresh/synth.json
 	for stage in depth rgb rgbd rgbd-streams; do .venv/bin/gesture train training/configs/synth-v2-lite-$$stage.yaml --resume || exit 1; done
 	test -f runs/synth-v2-lite-rgbd-streams.onnx || .venv/bin/gesture export runs/synth-v2-lite-rgbd-streams/last.pt --out runs/synth-v2-lite-rgbd-streams.onnx --no-stages
 	.venv/bin/gesture train training/configs/synth-v2-lite-rgbd-more.yaml --resume
-	.venv/bin/gesture export runs/synth-v2-lite-rgbd-more/last.pt --out $(BUNDLED_MODEL) --stream-window $(STREAM_WINDOW)
+	test -f runs/synth-v2-lite-rgbd-more.onnx || .venv/bin/gesture export runs/synth-v2-lite-rgbd-more/last.pt --out runs/synth-v2-lite-rgbd-more.onnx --no-stages
+	.venv/bin/gesture train training/configs/synth-v2-lite-rgbd-fresh.yaml --resume
+	.venv/bin/gesture export runs/synth-v2-lite-rgbd-fresh/last.pt --out $(BUNDLED_MODEL) --stream-window $(STREAM_WINDOW)
 	.venv/bin/gesture tune-events --model $(BUNDLED_MODEL) --data data/synth-v2-valstreams --windows 32,48,64
 	for m in rgb depth rgbd; do .venv/bin/gesture export runs/synth-v2-lite-$$m/best.pt --out runs/synth-v2-lite-$$m-clips.onnx --no-stages || exit 1; done
 	.venv/bin/gesture bench --out BENCHMARKS.md --suites transfer --trained-on $(BUNDLED_STYLES) \
-		--transfer-models runs/synth-v2-lite-rgb-clips.onnx,runs/synth-v2-lite-depth-clips.onnx,runs/synth-v2-lite-rgbd-clips.onnx,runs/synth-v2-lite-rgbd-streams.onnx,$(BUNDLED_MODEL)
+		--transfer-models runs/synth-v2-lite-rgb-clips.onnx,runs/synth-v2-lite-depth-clips.onnx,runs/synth-v2-lite-rgbd-clips.onnx,runs/synth-v2-lite-rgbd-streams.onnx,runs/synth-v2-lite-rgbd-more.onnx,$(BUNDLED_MODEL)
 
 # The version-1 model, bundled until 2026-12 (about 75 minutes on 2 CPU cores): the same four
 # stages on SynthGesture version 1 only (`training/configs/synth-lite-*.yaml`). Near perfect
