@@ -87,3 +87,6 @@ class Settings(BaseSettings):
     teach_dir: Path = Field(
         Path("teach"), description="The Teach view's folder: takes recorded from the camera feed and adapted models."
     )
+    teach_adapt_nice: int = Field(
+        10, ge=0, le=19, description="Niceness of the Teach view's adapt run (higher: live streams keep more CPU)."
+    )

@@ -111,6 +111,7 @@ class AugmentConfig:
     flip_swap: bool = False  # a flipped clip swaps left<->right, cw<->ccw labels (by class name)
     reverse_p: float = 0.0  # play a clip of a class in reverse_pairs backwards, with its partner's label
     reverse_pairs: str = ""  # "a:b,c:c": classes that are each other's reversal (time_reverse.py)
+    reverse_paired: bool = False  # also train on every reversible clip of a batch played backwards (paired_reversal.py)
     speed_p: float = 0.0  # play the clip at a random rate (log-uniform) before sampling frames
     speed_min: float = 0.7
     speed_max: float = 1.4

@@ -31,6 +31,7 @@ from training.checkpoint import (
     set_rng_state,
 )
 from training.clip_dataset import ClipDataset, make_dataset
+from training.data.augmentation.paired_reversal import with_reversed_copies
 from training.distributed import DistContext, average_scalar, convert_sync_batchnorm, init_distributed, sum_tensor
 from training.feature_teacher import FeatureTeacher
 from training.onnx_init import classification_loss, freeze_batchnorm, is_onnx, network_from_onnx
@@ -129,6 +130,9 @@ class Trainer:
             if len(ds) == 0:
                 raise ConfigError(f"the {name} split of {cfg.data.root} has no clips")
         self.labels = self.train_ds.labels
+        strong = self.train_ds.strong
+        # label played backwards per label when each batch also trains on its clips reversed
+        self.paired_reversal = strong.reverse_map if strong is not None and cfg.augment.reverse_paired else ()
         net = build_network(cfg, list(self.labels)).to(self.ctx.device)
         # from ONNX: folded BatchNorms stay frozen, and only the classification terms train
         self.from_onnx = is_onnx(cfg.init.checkpoint)
@@ -247,6 +251,8 @@ class Trainer:
             if step >= self.steps_per_epoch:
                 break
             batch = {k: v.to(self.ctx.device, non_blocking=True) for k, v in batch.items()}
+            if self.paired_reversal:
+                batch = with_reversed_copies(batch, self.paired_reversal)
             with torch.autocast(self.ctx.device.type, enabled=self.use_amp):
                 logits, terms = forward_batch(self.model, batch, cfg.modalities, distill_weight)
                 if self.from_onnx:

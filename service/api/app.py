@@ -36,7 +36,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         description="Real-time RGB-D gesture recognition (DSN/DTN/RCM/CAPF, CVPR 2022).",
     )
-    app.state.service = ServiceState(settings, metrics, Runtime(settings, metrics), teacher=Teacher(settings.teach_dir))
+    teacher = Teacher(settings.teach_dir, settings.teach_adapt_nice)
+    app.state.service = ServiceState(settings, metrics, Runtime(settings, metrics), teacher=teacher)
     install_middleware(app, settings, metrics)
     install_error_handlers(app)
     for router in (health_router, rest_router, stream_router, live_router, teach_router):

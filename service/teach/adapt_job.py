@@ -1,7 +1,8 @@
 """One `gesture adapt` run in a child process, watched for progress.
 
 The server never imports the training code (nor torch): it starts `python -m training.cli
-adapt ... --json` at a lower priority, so live streams keep their CPU share, and reads the
+adapt ... --json` at a lower priority (niceness 10 by default, `GESTURE_TEACH_ADAPT_NICE`),
+so live streams keep their CPU share, and reads the
 child's progress bars (tqdm lines on stderr: "adapting (temporal):  40%|...| 24/60 ...")
 and messages as they come; the report is the JSON line the child prints on stdout.
 """
@@ -53,8 +54,9 @@ class AdaptJob:
         error: one line saying why, once failed.
     """
 
-    def __init__(self, data: Path, out: Path, base: Path, minutes: float) -> None:
+    def __init__(self, data: Path, out: Path, base: Path, minutes: float, nice: int = 10) -> None:
         self.data, self.out, self.base, self.minutes = Path(data), Path(out), Path(base), minutes
+        self.nice = nice  # added to the child's niceness (0: the server's own priority)
         self.state = "running"
         self.stage = "starting"
         self.done = self.total = 0
@@ -95,7 +97,7 @@ class AdaptJob:
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
                 env=env,
-                preexec_fn=(lambda: os.nice(10)) if hasattr(os, "nice") else None,  # noqa: PLW1509
+                preexec_fn=(lambda: os.nice(self.nice)) if self.nice and hasattr(os, "nice") else None,  # noqa: PLW1509
             )
             assert self._process.stdout is not None and self._process.stderr is not None
             await asyncio.gather(

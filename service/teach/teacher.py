@@ -42,8 +42,9 @@ MODELS_DIR = "models"
 class Teacher:
     """Records takes from the camera feed, runs adapt on them, lists the models made."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, adapt_nice: int = 10) -> None:
         self.folder = Path(folder)
+        self.adapt_nice = adapt_nice  # the adapt child's niceness
         self.models = self.folder / MODELS_DIR
         self.job: AdaptJob | None = None
         self._recording = False
@@ -175,7 +176,7 @@ class Teacher:
         check_training_installed()
         self.models.mkdir(parents=True, exist_ok=True)
         out = self.models / time.strftime("adapted-%Y%m%d-%H%M%S.onnx", time.gmtime())
-        self.job = AdaptJob(self.folder, out, base, minutes)
+        self.job = AdaptJob(self.folder, out, base, minutes, nice=self.adapt_nice)
         self.job.start()
         return self.job
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
@@ -69,11 +71,15 @@ def running_server(
     """Start `gesture serve` on `port` (default: a free one); yields the base URL (a
     `ServerUrl`, with the server's pid); stops it afterwards.
 
+    The server's output always goes to a file (never an unread pipe, whose full buffer
+    would block the server); if the server exits on its own, its last lines are printed
+    to stderr, which pytest shows beside the failing test.
+
     Args:
         model: the ONNX model (None: the server's default, the bundled model).
         gesture: the command that runs `gesture` (another install's entry point).
         cwd: where the server runs.
-        log: a file for the server's output (stdout and stderr); None: a pipe read on failure.
+        log: a file for the server's output (stdout and stderr); None: a temporary file.
     """
     port = port or free_port()
     environment = {
@@ -82,28 +88,36 @@ def running_server(
         "OMP_NUM_THREADS": "1",
         **{f"GESTURE_{k.upper()}": str(v) for k, v in env.items()},
     }
-    out = open(log, "w") if log is not None else subprocess.PIPE  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [*gesture, "serve", *(["--model", str(model)] if model is not None else []), "--port", str(port)],
-        cwd=cwd,
-        env=environment,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = ServerUrl(f"http://127.0.0.1:{port}")
-    url.pid = proc.pid
-    try:
-        if not wait_ready(url, 120, alive=lambda: proc.poll() is None):
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited: {proc.stdout.read() if proc.stdout else ''}")
-            raise RuntimeError("server did not become ready in 120 s")
-        yield url
-    finally:
-        proc.terminate()
+    with contextlib.ExitStack() as stack:
+        if log is None:
+            log = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="server-log-"))) / "server.log"
+        out = stack.enter_context(open(log, "w"))
+        proc = subprocess.Popen(
+            [*gesture, "serve", *(["--model", str(model)] if model is not None else []), "--port", str(port)],
+            cwd=cwd,
+            env=environment,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        url = ServerUrl(f"http://127.0.0.1:{port}")
+        url.pid = proc.pid
         try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        if log is not None:
-            out.close()  # type: ignore[union-attr]
+            if not wait_ready(url, 120, alive=lambda: proc.poll() is None):
+                if proc.poll() is not None:
+                    raise RuntimeError(f"server exited ({proc.returncode}): {_tail(log)}")
+                raise RuntimeError("server did not become ready in 120 s")
+            yield url
+        finally:
+            if proc.poll() is not None:  # it stopped before we asked it to
+                print(f"server on port {port} exited by itself ({proc.returncode}):\n{_tail(log)}", file=sys.stderr)
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _tail(log: Path, lines: int = 60) -> str:
+    """The last `lines` lines of a server's output file."""
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])

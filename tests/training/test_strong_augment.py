@@ -14,6 +14,7 @@ from training.clip_dataset import ClipDataset
 from training.data import ClipReader, ClipTransform, RawClip, SplitEntry
 from training.data.augmentation.depth import augment_depth, blank_depth, decode_jet, invalid_value
 from training.data.augmentation.label_flip import flip_label_map, name_words
+from training.data.augmentation.paired_reversal import with_reversed_copies
 from training.data.augmentation.photometric import augment_color, jpeg_recompress
 from training.data.augmentation.strong import StrongAugment, drop_modality, scaled_transform, speed_warp
 from training.data.augmentation.time_reverse import NOT_REVERSIBLE, reverse_label_map
@@ -141,6 +142,23 @@ def test_dataset_plays_reversible_clips_backwards_with_the_partners_label() -> N
             assert int(item["label"]) == label and torch.equal(item["rgb"], ref["rgb"])
     # every SynthGesture class has its reversal among the classes
     assert NOT_REVERSIBLE not in reverse_label_map(CLASS_NAMES, SYNTH_REVERSALS)
+
+
+def test_paired_reversal_appends_each_reversible_clip_backwards_under_its_partner() -> None:
+    reverse_map = reverse_label_map(["idle", "open", "close", "wave"], "idle:idle,open:close")
+    frames = torch.arange(4 * 3, dtype=torch.uint8).reshape(4, 3, 1, 1, 1).expand(4, 3, 2, 2, 3)
+    batch = {"label": torch.tensor([1, 3, 2, 0]), "rgb": frames, "depth": frames + 100}
+    out = with_reversed_copies(batch, reverse_map)
+    # originals first, then open->close, close->open, idle->idle; wave has no reversal
+    assert out["label"].tolist() == [1, 3, 2, 0, 2, 1, 0]
+    for key in ("rgb", "depth"):
+        assert torch.equal(out[key][:4], batch[key])
+        for copy, original in zip((4, 5, 6), (0, 2, 3), strict=True):
+            assert torch.equal(out[key][copy], batch[key][original].flip(0))
+            assert not torch.equal(out[key][copy], batch[key][original])
+    assert with_reversed_copies({"label": torch.tensor([3]), "rgb": frames[:1]}, reverse_map)["label"].tolist() == [3]
+    with pytest.raises(ValueError, match="reverse_paired needs augment.reverse_pairs"):
+        StrongAugment.build(AugmentConfig(reverse_paired=True), ["a", "b"], "gray", 300.0, 3000.0)
 
 
 def test_everything_off_is_identical_to_no_strong_augmentation() -> None:

@@ -24,7 +24,10 @@ def server(tmp_path_factory, staged_tiny):
     stream = bundled_stream(909, [2, 5])
     camera = write_recording(tmp_path_factory.mktemp("camera") / "camera.db3", stream.rgb, stream.depth)
     teach_dir = tmp_path_factory.mktemp("teach")
-    with running_server(staged_tiny, camera_recording=camera, teach_dir=teach_dir, api_key=KEY) as url:
+    # adapt at the server's own priority: at niceness 10 the other test worker starves it
+    with running_server(
+        staged_tiny, camera_recording=camera, teach_dir=teach_dir, api_key=KEY, teach_adapt_nice=0
+    ) as url:
         yield url
 
 
@@ -42,6 +45,7 @@ def _record(page, label: str) -> None:
     page.wait_for_function("document.querySelector('#teach-prompt').textContent.startsWith('saved ')", timeout=60_000)
 
 
+@pytest.mark.timeout(1500)  # may build the shared trained tiny model first, then adapts and exports
 def test_teach_record_review_adapt_and_serve_in_the_browser(server, page):
     page.goto(f"{server}/#teach")
     page.fill("#api-key", KEY)

@@ -110,7 +110,10 @@ class StrongAugment:
     ) -> StrongAugment:
         """The augmentation of a dataset whose classes are `class_names` (by id)."""
         flip_map = flip_label_map(class_names) if cfg.flip_swap else list(range(len(class_names)))
-        reverse_map = reverse_label_map(class_names, cfg.reverse_pairs) if cfg.reverse_p > 0 else []
+        reversing = cfg.reverse_p > 0 or cfg.reverse_paired
+        if cfg.reverse_paired and not cfg.reverse_pairs.strip():
+            raise ValueError("augment.reverse_paired needs augment.reverse_pairs (each class played backwards)")
+        reverse_map = reverse_label_map(class_names, cfg.reverse_pairs) if reversing else []
         return cls(cfg, tuple(flip_map), depth_encoding, near_mm, far_mm, tuple(reverse_map))
 
     @property
