@@ -132,7 +132,8 @@ class Trainer:
         self.labels = self.train_ds.labels
         strong = self.train_ds.strong
         # label played backwards per label when each batch also trains on its clips reversed
-        self.paired_reversal = strong.reverse_map if strong is not None and cfg.augment.reverse_paired else ()
+        pairs = strong.reverse_map if strong is not None and cfg.augment.reverse_paired else ()
+        self.paired_reversal = torch.tensor(pairs, dtype=torch.int64, device=self.ctx.device) if pairs else None
         net = build_network(cfg, list(self.labels)).to(self.ctx.device)
         # from ONNX: folded BatchNorms stay frozen, and only the classification terms train
         self.from_onnx = is_onnx(cfg.init.checkpoint)
@@ -251,7 +252,7 @@ class Trainer:
             if step >= self.steps_per_epoch:
                 break
             batch = {k: v.to(self.ctx.device, non_blocking=True) for k, v in batch.items()}
-            if self.paired_reversal:
+            if self.paired_reversal is not None:
                 batch = with_reversed_copies(batch, self.paired_reversal)
             with torch.autocast(self.ctx.device.type, enabled=self.use_amp):
                 logits, terms = forward_batch(self.model, batch, cfg.modalities, distill_weight)

@@ -54,7 +54,7 @@ class AdaptJob:
         error: one line saying why, once failed.
     """
 
-    def __init__(self, data: Path, out: Path, base: Path, minutes: float, nice: int = 10) -> None:
+    def __init__(self, data: Path, out: Path, base: Path, minutes: float, nice: int) -> None:
         self.data, self.out, self.base, self.minutes = Path(data), Path(out), Path(base), minutes
         self.nice = nice  # added to the child's niceness (0: the server's own priority)
         self.state = "running"

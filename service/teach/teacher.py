@@ -42,7 +42,7 @@ MODELS_DIR = "models"
 class Teacher:
     """Records takes from the camera feed, runs adapt on them, lists the models made."""
 
-    def __init__(self, folder: Path, adapt_nice: int = 10) -> None:
+    def __init__(self, folder: Path, adapt_nice: int) -> None:
         self.folder = Path(folder)
         self.adapt_nice = adapt_nice  # the adapt child's niceness
         self.models = self.folder / MODELS_DIR

@@ -12,7 +12,7 @@ from service.inference.onnx_session import OnnxModel
 from service.inference.prepare import prepare_clip
 from service.streaming.windows import Predict
 from training.clip_dataset import class_names
-from training.data import detect_layout, open_dataset
+from training.data import ClipReader, detect_layout, open_dataset
 from training.evaluation.scores import ClassificationReport, classification_report
 
 
@@ -47,6 +47,14 @@ def torch_predictor(net: object, card: ModelCard) -> Predict:
     return predict
 
 
+def open_splits(data: Path, split: str, modalities: tuple[str, ...], layout: str | None = None) -> list[ClipReader]:
+    """The readers of `split` of `data` (`all`: train and valid of a split layout; the
+    recorder and npz layouts have one set of clips, whatever `split` says)."""
+    kind = layout or detect_layout(data)
+    splits = ["train", "valid"] if split == "all" and kind not in ("recorder", "npz") else [split]
+    return [open_dataset(data, layout=layout, split=s, modalities=modalities) for s in splits]
+
+
 def evaluate(
     model: Path,
     data: Path,
@@ -62,9 +70,7 @@ def evaluate(
         ValueError: the dataset's classes do not match the model's labels.
     """
     card, predict = predictor or load_predictor(model)
-    kind = layout or detect_layout(Path(data))
-    splits = ["train", "valid"] if split == "all" and kind not in ("recorder", "npz") else [split]
-    readers = [open_dataset(Path(data), layout=layout, split=s, modalities=tuple(card.modalities)) for s in splits]
+    readers = open_splits(Path(data), split, tuple(card.modalities), layout)
     if sum(len(r) for r in readers) == 0:
         raise ValueError(f"no clips in {data} (split {split!r})")
     names = class_names(Path(data), readers[0])

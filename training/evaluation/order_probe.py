@@ -16,8 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from service.inference.prepare import prepare_clip
-from training.data import detect_layout, open_dataset
-from training.evaluation.clips import load_predictor
+from training.evaluation.clips import load_predictor, open_splits
 
 DEFAULT_CLASSES = "flip_to_back,flip_to_palm,open_hand,circle_cw"
 
@@ -26,8 +25,7 @@ def order_probe(model: Path, data: Path, split: str, classes: list[str]) -> dict
     """Per class of `classes`: (answers on its clips as recorded, answers played backwards),
     each a Counter of predicted class names (`split` all: every split's clips)."""
     card, predict = load_predictor(model, threads=1)
-    splits = ["train", "valid"] if split == "all" and detect_layout(data) not in ("recorder", "npz") else [split]
-    readers = [open_dataset(data, split=s, modalities=tuple(card.modalities)) for s in splits]
+    readers = open_splits(data, split, tuple(card.modalities))
     names = card.labels
     out: dict[str, tuple[Counter, Counter]] = {c: (Counter(), Counter()) for c in classes}
     for reader, i in ((r, i) for r in readers for i in range(len(r))):

@@ -23,19 +23,22 @@ __all__ = ["with_reversed_copies"]
 FRAME_KEYS = ("rgb", "depth")
 
 
-def with_reversed_copies(batch: dict[str, torch.Tensor], reverse_map: Sequence[int]) -> dict[str, torch.Tensor]:
+def with_reversed_copies(
+    batch: dict[str, torch.Tensor], reverse_map: Sequence[int] | torch.Tensor
+) -> dict[str, torch.Tensor]:
     """The batch with a reversed copy of each reversible item appended.
 
     Args:
         batch: `label` int64 [B] and `rgb` / `depth` frames [B, T, H, W, C] (any dtype).
-        reverse_map: the label played backwards, per label (NOT_REVERSIBLE: leave out).
+        reverse_map: the label played backwards, per label (NOT_REVERSIBLE: leave out); an
+            int64 tensor on the batch's device is used as it is.
 
     Returns:
         The same keys, B + R items: the originals first, then the R reversible ones with
         their frames in reverse time order and their partners' labels.
     """
     label = batch["label"]
-    table = torch.as_tensor(list(reverse_map), dtype=torch.int64, device=label.device)
+    table = torch.as_tensor(reverse_map, dtype=torch.int64, device=label.device)
     if table.numel() == 0:
         return batch
     inside = (label >= 0) & (label < table.numel())
