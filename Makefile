@@ -27,7 +27,8 @@ serve:
 # teaching it where the hand is), then RGB-D fusion from both with modality dropout, then
 # fine-tune the fusion on windows of generated streams (stage 3), then continue it on 1560
 # fresh clips with time reversal (stage 4, from stage 3's ONNX export) and on 1560 more
-# (stage 5, from stage 4's); export it as the
+# (stage 5, from stage 4's), fit the hand-tone head on top of stage 5 on 1560 other clips
+# (stage 6, `gesture fit-tone`, minutes; model/hand_tone.py) and write it as the
 # bundled model, print the detector settings that do best on validation streams (the
 # defaults in service/streaming/events.py come from there), and score every stage on every
 # style (`gesture bench --suites transfer`). Each step skips what is already there and every
@@ -45,19 +46,22 @@ data/synth-v2-more/synth.json:
 	.venv/bin/gesture synth --out data/synth-v2-more --clips-per-class 120 --seed 21 --styles $(BUNDLED_STYLES)
 data/synth-v2-fresh/synth.json:
 	.venv/bin/gesture synth --out data/synth-v2-fresh --clips-per-class 120 --seed 31 --styles $(BUNDLED_STYLES)
+data/synth-v2-fresh2/synth.json:
+	.venv/bin/gesture synth --out data/synth-v2-fresh2 --clips-per-class 120 --seed 41 --styles $(BUNDLED_STYLES)
 data/synth-v2-valstreams/synth.json:
 	.venv/bin/gesture synth --out data/synth-v2-valstreams --clips-per-class 1 --seed 555 --streams 6 --styles $(BUNDLED_STYLES)
-bundled-model: setup data/synth-v2/synth.json data/synth-v2-trainstreams/synth.json data/synth-v2-valstreams/synth.json data/synth-v2-more/synth.json data/synth-v2-fresh/synth.json
+bundled-model: setup data/synth-v2/synth.json data/synth-v2-trainstreams/synth.json data/synth-v2-valstreams/synth.json data/synth-v2-more/synth.json data/synth-v2-fresh/synth.json data/synth-v2-fresh2/synth.json
 	for stage in depth rgb rgbd rgbd-streams; do .venv/bin/gesture train training/configs/synth-v2-lite-$$stage.yaml --resume || exit 1; done
 	test -f runs/synth-v2-lite-rgbd-streams.onnx || .venv/bin/gesture export runs/synth-v2-lite-rgbd-streams/last.pt --out runs/synth-v2-lite-rgbd-streams.onnx --no-stages
 	.venv/bin/gesture train training/configs/synth-v2-lite-rgbd-more.yaml --resume
 	test -f runs/synth-v2-lite-rgbd-more.onnx || .venv/bin/gesture export runs/synth-v2-lite-rgbd-more/last.pt --out runs/synth-v2-lite-rgbd-more.onnx --no-stages
 	.venv/bin/gesture train training/configs/synth-v2-lite-rgbd-fresh.yaml --resume
-	.venv/bin/gesture export runs/synth-v2-lite-rgbd-fresh/last.pt --out $(BUNDLED_MODEL) --stream-window $(STREAM_WINDOW)
+	test -f runs/synth-v2-lite-rgbd-fresh.onnx || .venv/bin/gesture export runs/synth-v2-lite-rgbd-fresh/last.pt --out runs/synth-v2-lite-rgbd-fresh.onnx --stream-window $(STREAM_WINDOW)
+	.venv/bin/gesture fit-tone runs/synth-v2-lite-rgbd-fresh.onnx --data data/synth-v2-fresh2 --out $(BUNDLED_MODEL)
 	.venv/bin/gesture tune-events --model $(BUNDLED_MODEL) --data data/synth-v2-valstreams --windows 32,48,64
 	for m in rgb depth rgbd; do .venv/bin/gesture export runs/synth-v2-lite-$$m/best.pt --out runs/synth-v2-lite-$$m-clips.onnx --no-stages || exit 1; done
 	.venv/bin/gesture bench --out BENCHMARKS.md --suites transfer --trained-on $(BUNDLED_STYLES) \
-		--transfer-models runs/synth-v2-lite-rgb-clips.onnx,runs/synth-v2-lite-depth-clips.onnx,runs/synth-v2-lite-rgbd-clips.onnx,runs/synth-v2-lite-rgbd-streams.onnx,runs/synth-v2-lite-rgbd-more.onnx,$(BUNDLED_MODEL)
+		--transfer-models runs/synth-v2-lite-rgb-clips.onnx,runs/synth-v2-lite-depth-clips.onnx,runs/synth-v2-lite-rgbd-clips.onnx,runs/synth-v2-lite-rgbd-streams.onnx,runs/synth-v2-lite-rgbd-more.onnx,runs/synth-v2-lite-rgbd-fresh.onnx,$(BUNDLED_MODEL)
 
 # The version-1 model, bundled until 2026-12 (about 75 minutes on 2 CPU cores): the same four
 # stages on SynthGesture version 1 only (`training/configs/synth-lite-*.yaml`). Near perfect

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from model.config import ModelConfig
+from model.hand_tone import HandToneHead, hand_tone
 from model.unimodal import UnimodalNetwork
 
 
@@ -99,6 +100,7 @@ class CrossModalFusionNetwork(nn.Module):
         self.fusion_model = FusionModule(2 * d, f.encoder_widths, k)
         self.fc = nn.Conv2d(d, 1, 1, bias=False)
         self.bce_dropout = nn.Dropout(f.bce_dropout)
+        self.hand_tone = HandToneHead(cfg.frames, k) if f.hand_tone else None
 
     def spatial_interaction(self, s_rgb: torch.Tensor, s_depth: torch.Tensor) -> torch.Tensor:
         """Per-frame cross-modal term added to both modalities' spatial features.
@@ -118,23 +120,32 @@ class CrossModalFusionNetwork(nn.Module):
         y = self.crossFusion(z.transpose(1, 2).unsqueeze(-1))  # [B, D, T, 1]
         return y.squeeze(-1).transpose(1, 2)  # [B, T, D]
 
-    def fuse(self, s_rgb: torch.Tensor, s_depth: torch.Tensor) -> FusionOutput:
+    def fuse(self, s_rgb: torch.Tensor, s_depth: torch.Tensor, tone: torch.Tensor | None = None) -> FusionOutput:
         """Everything after the two DSNs.
 
         Args:
             s_rgb, s_depth: [B, T, D] spatial features of each modality.
+            tone: [B, T] per-frame hand tones (`hand_tone`), with `fusion.hand_tone` only.
 
         Returns:
             FusionOutput with [B, K] logits.
         """
         cross = self.spatial_interaction(s_rgb, s_depth)
-        return self.fuse_interacted(s_rgb + cross, s_depth + cross)
+        return self.fuse_interacted(s_rgb + cross, s_depth + cross, tone)
 
-    def fuse_interacted(self, x_rgb: torch.Tensor, x_depth: torch.Tensor) -> FusionOutput:
+    def frame_tones(self, rgb: torch.Tensor, depth: torch.Tensor) -> torch.Tensor | None:
+        """[B, T, H, W, 3] frames on the 0..255 scale -> [B, T] hand tones, or None without
+        the hand-tone head."""
+        return None if self.hand_tone is None else hand_tone(rgb, depth)
+
+    def fuse_interacted(
+        self, x_rgb: torch.Tensor, x_depth: torch.Tensor, tone: torch.Tensor | None = None
+    ) -> FusionOutput:
         """Everything after the spatial interaction (the per-window stage of a stream).
 
         Args:
             x_rgb, x_depth: [B, T, D] spatial features with the cross-modal term added.
+            tone: [B, T] per-frame hand tones; required with `fusion.hand_tone`.
 
         Returns:
             FusionOutput with [B, K] logits.
@@ -147,6 +158,10 @@ class CrossModalFusionNetwork(nn.Module):
         cross_t = self.crossFusionT(z).flatten(1)  # [B, D]
         t_rgb, t_depth = t_rgb + cross_t, t_depth + cross_t
         fused, recon = self.fusion_model(t_rgb, t_depth)
+        if self.hand_tone is not None:
+            if tone is None:
+                raise ValueError("this network reads the hand tone: pass the window's [B, T] tones")
+            fused = fused + self.hand_tone(tone)
         distill = out_rgb.distillation + out_depth.distillation
         return FusionOutput(fused, rgb_logits, depth_logits, recon, t_rgb, t_depth, distill)
 
@@ -164,4 +179,10 @@ class CrossModalFusionNetwork(nn.Module):
         """rgb, depth [B, 3, T, H, W] normalised; guidance [B, 1, T, H, W] -> FusionOutput."""
         s_rgb = self.Modalit_rgb.spatial(rgb, rgb_guidance)
         s_depth = self.Modalit_depth.spatial(depth, depth_guidance)
-        return self.fuse(s_rgb, s_depth)
+        tone = self.frame_tones(_to_pixels(rgb), _to_pixels(depth))
+        return self.fuse(s_rgb, s_depth, tone)
+
+
+def _to_pixels(x: torch.Tensor) -> torch.Tensor:
+    """Normalised [B, 3, T, H, W] ((u8 - 127.5) / 128) -> [B, T, H, W, 3] on the 0..255 scale."""
+    return x.permute(0, 2, 3, 4, 1) * 128.0 + 127.5

@@ -96,12 +96,15 @@ class FusionConfig:
         encoder_widths: widths of the fusion encoder after the concatenated 2*D input.
         interaction_dropout: dropout inside crossFusion / crossFusionT.
         bce_dropout: dropout before the modality-discrimination `fc`.
+        hand_tone: add a linear reading of the hand tone's course to the fused logits
+            (`model/hand_tone.py`; needs `gray`-encoded depth). Not in the paper.
     """
 
     layout: FusionLayout = "per_frame"
     encoder_widths: tuple[int, int, int, int] = (1024, 512, 256, 256)
     interaction_dropout: float = 0.4
     bce_dropout: float = 0.5
+    hand_tone: bool = False
 
 
 @dataclass(frozen=True)

@@ -118,3 +118,20 @@ def trained_tiny(tmp_path_factory, synth_small) -> TrainedTiny:
 def staged_tiny(trained_tiny) -> Path:
     """A tiny RGB-D model with its incremental stages, stream window 16 (see `trained_tiny`)."""
     return trained_tiny.onnx
+
+
+@pytest.fixture(scope="session")
+def toned_tiny(trained_tiny, synth_small, tmp_path_factory) -> tuple[Path, dict]:
+    """`gesture fit-tone` on the trained tiny model (no L2 penalty, so the head's weights are
+    large enough to matter), run once: (the written model, the command's JSON report)."""
+
+    def make(folder: Path) -> None:
+        from tests.support.server_utils import run_gesture
+
+        out = folder / "toned.onnx"
+        res = run_gesture("fit-tone", trained_tiny.onnx, "--data", synth_small, "--out", out, "--l2", 0, "--json")
+        assert res.returncode == 0, res.stdout + res.stderr
+        (folder / "report.json").write_text(res.stdout)
+
+    folder = _once(tmp_path_factory, "toned-tiny", make)
+    return folder / "toned.onnx", json.loads((folder / "report.json").read_text())

@@ -16,7 +16,7 @@ from service.inference.model_card import ModelCardError
 from service.inference.onnx_session import OnnxModel, SessionOptions
 from service.inference.prometheus import Metrics
 from service.inference.scheduler import InferenceScheduler
-from service.inference.stages import Stages, load_stages
+from service.inference.stages import Stages, load_stages, window_feeds
 from service.settings import Settings
 
 log = logging.getLogger("gesture.runtime")
@@ -114,7 +114,7 @@ class Runtime:
             feeds = {m: np.zeros((1, new, card.height, card.width, 3), np.uint8) for m in card.modalities}
             out = stages.frame.run({**feeds, "seen": np.full(1, card.frames + 1 - new, np.int64), **state})
             state = {n: out[f"next_{n}"] for n in stages.state_names}
-            features = features or {f"features_{m}": out[f"window_{m}"] for m in card.modalities}
+            features = features or window_feeds(out)
         stages.window.run(features)
 
     def submit(self, inputs: dict[str, np.ndarray]) -> Future:

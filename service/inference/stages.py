@@ -70,6 +70,21 @@ class Stages:
     zero_state: dict[str, np.ndarray]
 
 
+def window_feeds(frame_outputs: dict[str, np.ndarray], batch_axis: bool = False) -> dict[str, np.ndarray]:
+    """The window stage's feeds from the frame stage's outputs: every `window_<x>` (each
+    modality's features, and the hand tones where the model reads them) as `features_<x>`.
+
+    Args:
+        frame_outputs: the frame stage's outputs by name.
+        batch_axis: add a leading batch axis (rows handed out by the scheduler have none).
+    """
+    return {
+        "features_" + name.removeprefix("window_"): (value[None] if batch_axis else value)
+        for name, value in frame_outputs.items()
+        if name.startswith("window_")
+    }
+
+
 def _zeros(arg: ort.NodeArg) -> np.ndarray:
     shape = [1] + [int(d) for d in arg.shape[1:]]
     dtype = np.uint8 if arg.type == "tensor(uint8)" else np.float32

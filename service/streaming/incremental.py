@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from service.inference.model_card import ModelCard
-from service.inference.stages import Stages
+from service.inference.stages import Stages, window_feeds
 from service.streaming.events import EventParams
 from service.streaming.label_filter import NO_FILTER, LabelFilter
 from service.streaming.session import Window, prepare_frame
@@ -128,4 +128,4 @@ class IncrementalStream:
             del self.pending[m][:n]
         del self.pending_index[:n]
         self.seen += n
-        return {f"features_{m}": outputs[f"window_{m}"][None] for m in self.pending}
+        return window_feeds(outputs, batch_axis=True)

@@ -39,17 +39,26 @@ def trainable(net: nn.Module, parts: str) -> list[str]:
         return class_parameters(net)  # type: ignore[arg-type]
     if parts != "temporal":
         raise ValueError(f"unknown parts {parts!r}: {', '.join(PARTS)}")
-    trunk_free = ("LinearMap.", "dtn.", "crossFusion", "classifier", "fusion_model.encoder", "fusion_model.efc")
+    trunk_free = (
+        "LinearMap.",
+        "dtn.",
+        "crossFusion",
+        "classifier",
+        "fusion_model.encoder",
+        "fusion_model.efc",
+        "hand_tone.",
+    )
     return [n for n, _ in net.named_parameters() if any(t in n for t in trunk_free)]
 
 
 def head_forward(net: nn.Module, feats: dict[str, torch.Tensor]) -> tuple[torch.Tensor, list[torch.Tensor]]:
-    """Cached trunk outputs [B, T, C5] per modality -> logits [B, K] and auxiliary logits
-    (each modality's head for RGB-D, each DTN branch for one modality)."""
+    """Cached trunk outputs [B, T, C5] per modality (and `tone` [B, T] for a network with the
+    hand-tone head) -> logits [B, K] and auxiliary logits (each modality's head for RGB-D,
+    each DTN branch for one modality)."""
     if isinstance(net, CrossModalFusionNetwork):
         s_rgb = net.Modalit_rgb.LinearMap(feats["rgb"])
         s_depth = net.Modalit_depth.LinearMap(feats["depth"])
-        out = net.fuse(s_rgb, s_depth)
+        out = net.fuse(s_rgb, s_depth, feats.get("tone"))
         return out.logits, [out.rgb_logits, out.depth_logits]
     (x,) = feats.values()
     temporal = net.temporal(net.LinearMap(x))  # type: ignore[operator]

@@ -81,13 +81,18 @@ def _branch(net: Network, modality: str) -> torch.nn.Module:
 
 @torch.no_grad()
 def trunk_features(net: Network, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """uint8 [B, T, S, S, 3] per modality -> float [B, T, C5] per modality (eval mode)."""
+    """uint8 [B, T, S, S, 3] per modality -> float [B, T, C5] per modality (eval mode), and
+    the hand tones [B, T] as `tone` for a network with the hand-tone head."""
     out = {}
     for modality, frames in batch.items():
         branch = _branch(net, modality)
         x = normalise_frames(frames)
         guidance = frp_guidance(x, net.cfg.frp_window) if branch.use_frp else None
         out[modality] = branch.pooled(x, guidance)
+    if isinstance(net, CrossModalFusionNetwork) and net.hand_tone is not None:
+        tone = net.frame_tones(batch["rgb"], batch["depth"])
+        assert tone is not None
+        out["tone"] = tone
     return out
 
 

@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from service.inference.onnx_session import OnnxModel, SessionOptions
 from service.inference.scheduler import InferenceScheduler
-from service.inference.stages import Stages, load_stages
+from service.inference.stages import Stages, load_stages, window_feeds
 from training.bench.report import machine_line, print_table, write_section
 from training.bench.timing import p50_p99
 
@@ -99,7 +99,7 @@ def measure_incremental(model: OnnxModel, stages: Stages, streams: int, max_batc
     def hop(state: dict[str, np.ndarray], seen: int, n: int) -> dict[str, np.ndarray]:
         feeds = {**news[n - 1], "seen": np.array([seen], np.int64), **state}
         out = frame.submit(feeds).result()
-        window.submit({f"features_{m}": out[f"window_{m}"][None] for m in c.modalities}).result()
+        window.submit(window_feeds(out, batch_axis=True)).result()
         return {k: out[f"next_{k}"][None] for k in state}
 
     def stream(i: int) -> None:

@@ -142,6 +142,8 @@ def bench_hop(profile: str, hop: int, repeats: int, threads: int, workdir: Path,
     full_ms = median_ms(lambda: model.run(full_feeds), repeats)
     state_np = {n: np.random.default_rng(0).random(a.shape).astype(a.dtype) for n, a in stages.zero_state.items()}
     window_feeds = {f"features_{m}": f.numpy() for m, f in zip(("rgb", "depth"), feats)}
+    if "features_tone" in stages.window.inputs:  # a model with the hand-tone head
+        window_feeds["features_tone"] = np.zeros((1, cfg.frames), np.float32)
 
     def one_hop(n: int) -> Callable[[], object]:
         new = {m: f.numpy() for m, f in zip(("rgb", "depth"), frames(n))}

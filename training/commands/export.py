@@ -126,3 +126,56 @@ def quantize_cmd(
             "[yellow]static int8 broke the bundled model (chance-level top-1, BENCHMARKS.md): "
             "check its accuracy with `gesture evaluate` before serving it[/yellow]"
         )
+
+
+def fit_tone_cmd(
+    model: Path = typer.Argument(..., help="Trained RGB-D ONNX model (gray depth) to give the hand-tone head."),
+    data: Path = typer.Option(..., "--data", help="Clips to fit on (train split) and to report on (valid split)."),
+    out: Path = typer.Option(..., "--out", "-o", help="ONNX model to write (its stages go beside it)."),
+    l2: float = typer.Option(3e-4, "--l2", min=0.0, help="L2 penalty on the head's weights."),
+    reverse_pairs: str | None = typer.Option(
+        None,
+        "--reverse-pairs",
+        help="Classes that are each other played backwards, 'a:b,c:d' (default: SynthGesture's; '' for none).",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
+) -> None:
+    """Fit the hand-tone head (how light the nearest surface is, frame by frame) on top of a
+    trained RGB-D model, leaving the rest of it as it is; writes the model with its stages."""
+    import json
+
+    from tqdm import tqdm
+
+    from training.export.onnx import ParityError
+    from training.tone_fit import DEFAULT_REVERSE_PAIRS, fit_tone
+    from training.train_config import ConfigError
+
+    if out.suffix != ".onnx":
+        fail(f"--out {out}: give a .onnx file name", console)
+    bars: dict[str, tqdm] = {}
+
+    def progress(what: str):  # noqa: ANN202 - a callback factory
+        def update(done: int, total: int) -> None:
+            if what not in bars:
+                bars[what] = tqdm(total=total, desc=what, unit="clip")
+            bar = bars[what]
+            bar.update(done - bar.n)
+            if done == total:
+                bar.close()
+
+        return update
+
+    pairs = DEFAULT_REVERSE_PAIRS if reverse_pairs is None else reverse_pairs
+    try:
+        report = fit_tone(model, data, out, l2=l2, reverse_pairs=pairs, progress=progress)
+    except (FileNotFoundError, ConfigError, ParityError, ValueError) as exc:
+        fail(str(exc), console)
+    if as_json:
+        print(json.dumps(report))
+    before, after = report["valid_top1_before"], report["valid_top1_after"]
+    scores = "no validation clips" if before is None else f"validation top-1 {before:.1%} -> {after:.1%}"
+    console.print(
+        f"wrote {out}: {scores} on {report['valid_clips']} clips "
+        f"({report['train_rows']} training rows, {report['seconds']:.0f} s)",
+        highlight=False,
+    )

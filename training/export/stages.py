@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from model.capf import CrossModalFusionNetwork
-from model.stages import FrameStage, WindowStage, state_names
+from model.stages import FrameStage, WindowStage
 from model.unimodal import UnimodalNetwork
 from service.inference.model_card import ModelCard
 from service.inference.stages import stage_paths
@@ -132,10 +132,11 @@ def export_stages(
     frame = FrameStage(net, card.modalities[0]).eval()
     window = WindowStage(net).eval()
     mods = frame.modalities
-    states = state_names(mods)
+    states = frame.state_names()
     frame_inputs = [*mods, "seen", *states]
     frame_outputs = frame.output_names()
-    feature_names = [f"features_{m}" for m in mods]  # window-stage inputs
+    windows = frame.window_names()
+    feature_names = [f"features_{n.removeprefix('window_')}" for n in windows]  # window-stage inputs
     batch = torch.export.Dim("batch", min=1, max=1024)
     new = torch.export.Dim("new_frames", min=1, max=4096)
     frame_dynamic = [{0: batch, 1: new} for _ in mods] + [{0: batch}] + [{0: batch} for _ in states]
@@ -153,10 +154,10 @@ def export_stages(
         )
         clear = _clear_window_args(net, frame, card, 2, seed=1)
         with torch.no_grad():
-            feats = frame(*clear)[: len(mods)]
+            feats = frame(*clear)[: len(windows)]
         window_args = tuple(feats)
         _save(
-            _export(window, window_args, feature_names, list(card.outputs), [{0: batch} for _ in mods]),
+            _export(window, window_args, feature_names, list(card.outputs), [{0: batch} for _ in windows]),
             card,
             {**extra, "stage": "window"},
             tmp_window,
@@ -185,7 +186,7 @@ def _composed_error(net: torch.nn.Module, frame: FrameStage, window: WindowStage
     k = len(frame.modalities)
     with torch.no_grad():
         ref = full(*args[:k])
-        feats = frame(*args)[:k]
+        feats = frame(*args)[: len(frame.window_names())]
         got = window(*feats)
     ref = ref if isinstance(ref, tuple) else (ref,)
     got = got if isinstance(got, tuple) else (got,)

@@ -3,6 +3,7 @@ in PyTorch, through onnxruntime in the service core, and over a real server."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 
@@ -15,6 +16,7 @@ from websockets.sync.client import connect
 
 from model import build_model, get_profile
 from model.frp import frp_guidance
+from model.hand_tone import hand_tone
 from model.incremental import IncrementalSpatial
 from model.inference import FusionClassifier, UnimodalClassifier
 from model.preprocess import normalise_frames
@@ -47,20 +49,48 @@ def _randomised(net: torch.nn.Module) -> torch.nn.Module:
     return net.eval()
 
 
-@pytest.mark.parametrize("modalities", ["depth", "rgbd"])
+def _toned(cfg):
+    """A tiny RGB-D network with a hand-tone head of random (non-zero) weights."""
+    net = build_model(cfg.with_(fusion=dataclasses.replace(cfg.fusion, hand_tone=True)), "rgbd").eval()
+    with torch.no_grad():
+        net.hand_tone.linear.weight.normal_(0, 3.0)
+    return net
+
+
+@pytest.mark.parametrize("modalities", ["depth", "rgbd", "rgbd+tone"])
 def test_stages_from_an_empty_stream_equal_the_full_window(modalities):
-    net = build_model(get_profile("tiny"), modalities).eval()
+    cfg = get_profile("tiny")
+    net = _toned(cfg) if modalities == "rgbd+tone" else build_model(cfg, modalities).eval()
     frame, window = FrameStage(net).eval(), WindowStage(net).eval()
     k = len(frame.modalities)
     clips = [torch.randint(0, 256, (2, T, 32, 32, 3), dtype=torch.uint8) for _ in range(k)]
-    full = FusionClassifier(net) if modalities == "rgbd" else UnimodalClassifier(net)
+    full = UnimodalClassifier(net) if modalities == "depth" else FusionClassifier(net)
     with torch.no_grad():
         ref = full(*clips)
-        feats = frame(*clips, torch.zeros(2, dtype=torch.int64), *frame.zero_state(2))[:k]
+        feats = frame(*clips, torch.zeros(2, dtype=torch.int64), *frame.zero_state(2))[: len(frame.window_names())]
         got = window(*(f[:, -T:] for f in feats))
     ref, got = (ref, got) if isinstance(ref, tuple) else ((ref,), (got,))
     for r, g in zip(ref, got):
         torch.testing.assert_close(g, r, rtol=1e-5, atol=1e-5)
+
+
+def test_the_hand_tone_ring_holds_the_last_t_frames_however_the_stream_is_cut():
+    cfg = get_profile("tiny")
+    frame = FrameStage(_toned(cfg)).eval()
+    assert frame.state_names()[-1] == "hand_tone" and frame.window_names()[-1] == "window_tone"
+    n_frames = 3 * T
+    rgb, depth = (torch.randint(0, 256, (1, n_frames, 32, 32, 3), dtype=torch.uint8) for _ in range(2))
+    expected = hand_tone(rgb, depth)  # [1, n_frames]
+    rng = np.random.default_rng(0)
+    state, seen = frame.zero_state(1), 0
+    while seen < n_frames:
+        n = int(min(rng.integers(1, T + 2), n_frames - seen))
+        with torch.no_grad():
+            out = frame(rgb[:, seen : seen + n], depth[:, seen : seen + n], torch.tensor([seen]), *state)
+        seen += n
+        state = list(out[len(frame.window_names()) :])
+        if seen >= T:
+            torch.testing.assert_close(out[2], expected[:, seen - T : seen])
 
 
 @pytest.mark.parametrize("profile", ["tiny", "lite"])

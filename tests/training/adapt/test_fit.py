@@ -47,3 +47,32 @@ def test_an_epoch_that_scores_better_on_the_held_out_takes_replaces_the_start():
     result = fit(net, _views(feats, target), held, "temporal", OPTIM, time.monotonic() + 600, progress=False)
     assert result.best_epoch >= 1
     assert (predict(net, held).argmax(1) == target[:16].numpy()).mean() > 0
+
+
+def test_a_base_with_the_hand_tone_head_keeps_reading_it_while_adapting():
+    import dataclasses
+
+    from model import build_model, get_profile
+    from model.inference import FusionClassifier
+    from training.adapt.fit import trainable
+    from training.adapt.views import trunk_features
+
+    cfg = get_profile("tiny")
+    net = build_model(cfg.with_(fusion=dataclasses.replace(cfg.fusion, hand_tone=True)), "rgbd").eval()
+    with torch.no_grad():
+        net.hand_tone.linear.weight.normal_(0, 3.0)
+    frames = {
+        m: torch.randint(0, 256, (24, cfg.frames, cfg.size, cfg.size, 3), dtype=torch.uint8) for m in ("rgb", "depth")
+    }
+    feats = trunk_features(net, frames)
+    assert feats["tone"].shape == (24, cfg.frames)
+    views = Views(feats, torch.zeros(24, dtype=torch.int64), torch.arange(24))
+    # The cached path gives what the whole network gives, tone included.
+    with torch.no_grad():
+        full = FusionClassifier(net)(frames["rgb"], frames["depth"])[0]
+    torch.testing.assert_close(torch.from_numpy(predict(net, views)), full, rtol=1e-4, atol=1e-4)
+    assert "hand_tone.linear.weight" in trainable(net, "temporal") and "hand_tone.linear.weight" in trainable(
+        net, "head"
+    )
+    result = fit(net, views, views, "head", OPTIM, time.monotonic() + 600, progress=False)
+    assert result.epochs >= 1
