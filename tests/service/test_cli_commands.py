@@ -114,6 +114,7 @@ def test_commands_keep_their_names_and_order() -> None:
         "tune-events",
         "evaluate-stream",
         "export",
+        "fit-tone",
         "adapt",
         "record",
         "bench",
