@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 # ITU-R 601 luma weights, as torchvision's rgb_to_grayscale.
-_GREY = (0.2989, 0.587, 0.114)
+LUMA_WEIGHTS = (0.2989, 0.587, 0.114)
 
 
 def _normalise_per_window(x: torch.Tensor, dims: tuple[int, ...]) -> torch.Tensor:
@@ -43,7 +43,7 @@ def frp_guidance(frames: torch.Tensor, window: int) -> torch.Tensor:
     weights = (2 * weights - window - 1).view(1, 1, window, 1, 1).repeat(c, 1, 1, 1, 1)
     rank = F.conv3d(frames, weights, groups=c)  # [B, 3, n, H, W]
     rank = _normalise_per_window(F.relu(rank), dims=(1, 3, 4))
-    grey_w = torch.tensor(_GREY, dtype=frames.dtype, device=frames.device).view(1, 3, 1, 1, 1)
+    grey_w = torch.tensor(LUMA_WEIGHTS, dtype=frames.dtype, device=frames.device).view(1, 3, 1, 1, 1)
     grey = (rank * grey_w).sum(dim=1)  # [B, n, H, W]
 
     # Static attention: keep values above the frame mean, erode 2x2, dilate 3x3.

@@ -22,8 +22,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-# ITU-R 601 luma weights (as model/frp.py).
-_LUMA = (0.2989, 0.587, 0.114)
+from model.frp import LUMA_WEIGHTS
+
 _EPS = 8.0  # in uint8 units: dark frames do not blow the ratio up
 
 
@@ -41,7 +41,7 @@ def hand_tone(rgb: torch.Tensor, depth: torch.Tensor, margin: float = 10.0, smoo
         [B, T] log((hand luma + 8) / (frame luma + 8)); 0 where there is no valid depth.
     """
     b, t, h, w, _ = rgb.shape
-    weights = torch.tensor(_LUMA, dtype=torch.float32, device=rgb.device)
+    weights = torch.tensor(LUMA_WEIGHTS, dtype=torch.float32, device=rgb.device)
     luma = (rgb.to(torch.float32) * weights).sum(-1).reshape(b * t, h * w)  # [B*T, H*W]
     grey = depth[..., 0].to(torch.float32).reshape(b * t, 1, h, w)  # [B*T, 1, H, W]
     smoothed = F.avg_pool2d(grey, smooth, stride=1, padding=smooth // 2, count_include_pad=False)

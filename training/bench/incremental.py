@@ -142,8 +142,9 @@ def bench_hop(profile: str, hop: int, repeats: int, threads: int, workdir: Path,
     full_ms = median_ms(lambda: model.run(full_feeds), repeats)
     state_np = {n: np.random.default_rng(0).random(a.shape).astype(a.dtype) for n, a in stages.zero_state.items()}
     window_feeds = {f"features_{m}": f.numpy() for m, f in zip(("rgb", "depth"), feats)}
-    if "features_tone" in stages.window.inputs:  # a model with the hand-tone head
-        window_feeds["features_tone"] = np.zeros((1, cfg.frames), np.float32)
+    # any other window-stage input (the hand tones of a model with that head): zeros of its shape
+    for name, arg in stages.window.inputs.items():
+        window_feeds.setdefault(name, np.zeros([1, *arg.shape[1:]], np.float32))
 
     def one_hop(n: int) -> Callable[[], object]:
         new = {m: f.numpy() for m, f in zip(("rgb", "depth"), frames(n))}

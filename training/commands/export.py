@@ -132,7 +132,9 @@ def fit_tone_cmd(
     model: Path = typer.Argument(..., help="Trained RGB-D ONNX model (gray depth) to give the hand-tone head."),
     data: Path = typer.Option(..., "--data", help="Clips to fit on (train split) and to report on (valid split)."),
     out: Path = typer.Option(..., "--out", "-o", help="ONNX model to write (its stages go beside it)."),
-    l2: float = typer.Option(3e-4, "--l2", min=0.0, help="L2 penalty on the head's weights."),
+    l2: float | None = typer.Option(
+        None, "--l2", min=0.0, help="L2 penalty on the head's weights (default: training/tone_fit.py DEFAULT_L2)."
+    ),
     reverse_pairs: str | None = typer.Option(
         None,
         "--reverse-pairs",
@@ -147,7 +149,7 @@ def fit_tone_cmd(
     from tqdm import tqdm
 
     from training.export.onnx import ParityError
-    from training.tone_fit import DEFAULT_REVERSE_PAIRS, fit_tone
+    from training.tone_fit import DEFAULT_L2, DEFAULT_REVERSE_PAIRS, fit_tone
     from training.train_config import ConfigError
 
     if out.suffix != ".onnx":
@@ -167,7 +169,7 @@ def fit_tone_cmd(
 
     pairs = DEFAULT_REVERSE_PAIRS if reverse_pairs is None else reverse_pairs
     try:
-        report = fit_tone(model, data, out, l2=l2, reverse_pairs=pairs, progress=progress)
+        report = fit_tone(model, data, out, l2=DEFAULT_L2 if l2 is None else l2, reverse_pairs=pairs, progress=progress)
     except (FileNotFoundError, ConfigError, ParityError, ValueError) as exc:
         fail(str(exc), console)
     if as_json:

@@ -140,9 +140,12 @@ def staged_model(staged_tiny):
     return staged_tiny  # conftest: tiny RGB-D with stages, stream window 16 = WINDOW
 
 
-@pytest.fixture(scope="module")
-def runtime(staged_model):
-    rt = Runtime(Settings(model=staged_model, threads=1), Metrics())
+@pytest.fixture(scope="module", params=["plain", "hand-tone"])
+def runtime(request, staged_model):
+    """The service core on the staged tiny model, and on the same model given the hand-tone
+    head by `gesture fit-tone` (conftest `toned_tiny`: a tone ring in the stream's state)."""
+    model = staged_model if request.param == "plain" else request.getfixturevalue("toned_tiny")[0]
+    rt = Runtime(Settings(model=model, threads=1), Metrics())
     rt.start()
     yield rt
     rt.stop()

@@ -1,5 +1,6 @@
 """`gesture fit-tone`: the hand-tone head fitted on a trained model, written with its stages,
-read back by `gesture adapt`'s reader and streamed incrementally by the service."""
+read back by `gesture adapt`'s reader (the service streams it incrementally:
+tests/service/inference/test_incremental_stages.py, `runtime`)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,6 @@ import onnx
 
 from service.inference.onnx_session import OnnxModel
 from service.inference.prepare import prepare_frames
-from service.inference.prometheus import Metrics
-from service.inference.runtime import Runtime
-from service.settings import Settings
-from service.streaming.window_inference import new_stream, submit_window
 from tests.support.server_utils import run_gesture
 from training.adapt.onnx_weights import read_network
 from training.synth import key_rng, render_stream
@@ -36,30 +33,6 @@ def test_the_fitted_model_reads_the_hand_tone(toned_tiny, trained_tiny):
     base, toned = OnnxModel(trained_tiny.onnx), OnnxModel(out)
     feeds = prepare_frames(s.rgb[: card.frames], s.depth[: card.frames], card)
     assert not np.allclose(base.logits(feeds), toned.logits(feeds), atol=1e-3)
-
-
-def test_the_service_streams_a_fitted_model_incrementally(toned_tiny):
-    out, _ = toned_tiny
-    runtime = Runtime(Settings(model=out, threads=1), Metrics())
-    runtime.start()
-    try:
-        assert runtime.stages is not None
-        s = render_stream(key_rng(11), size=48, n_gestures=2)
-        session = new_stream(runtime, hop=4)
-        assert type(session).__name__ == "IncrementalStream"
-        card, stride = runtime.model.card, session.stride
-        for i in range(len(s.rgb)):
-            window = session.push(i, s.rgb[i], s.depth[i])
-            if window is None:
-                continue
-            got = submit_window(runtime, session, window).result(timeout=60)
-            if not window.warmup:
-                break
-        grid = [window.start_frame + stride * j + (stride - 1) // 2 for j in range(card.frames)]
-        full = runtime.model.logits(prepare_frames(s.rgb[grid], s.depth[grid], card))[0]
-        np.testing.assert_allclose(got["logits"], full, rtol=1e-4, atol=1e-4)
-    finally:
-        runtime.stop()
 
 
 def test_a_model_without_both_modalities_is_refused_in_one_line(tiny_depth_onnx, synth_small, tmp_path):
