@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from fastapi import WebSocket
 
+from service.api.websocket import NORMAL_CLOSURE
 from service.inference.prometheus import Metrics
 from service.inference.runtime import Runtime
 from service.streaming.incremental import IncrementalStream
@@ -45,6 +46,7 @@ class Connection:
         }
         self.pipeline = WindowPipeline(runtime, metrics, "stream", self.send, self.counts)
         self.last_index = -1
+        self.session: StreamSession | IncrementalStream | None = None  # set once `start` is accepted
         self._sender: asyncio.Task | None = None
 
     def open(self) -> None:
@@ -88,11 +90,14 @@ class Connection:
             self.in_flight = asyncio.create_task(self.pipeline.finish_on_loop(submitted))
 
     async def close(self, code: int | None) -> None:
-        """Finish the window in flight, send the final stats and every queued message, then
-        close with `code`; None: the client already went away, so nothing more is sent."""
+        """Finish the window in flight, send the event a stopped stream's detector still holds,
+        the final stats and every queued message, then close with `code`; None: the client
+        already went away, so nothing more is sent."""
         if self.in_flight is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.in_flight, timeout=IN_FLIGHT_GRACE_S)
+        if code == NORMAL_CLOSURE and self.session is not None:  # the client stopped: pending events fire
+            self.pipeline.flush(self.session)
         if code is not None:
             self.send(self.stats("final"))
         await self.outbox.put(None)

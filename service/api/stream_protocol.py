@@ -37,6 +37,7 @@ class StartMessage(BaseModel):
     fps: float | None = Field(None, ge=0.1, le=1000, allow_inf_nan=False)
     min_score: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
     labels: list[str] | None = Field(None, min_length=1, max_length=1000)
+    decoder: Literal["live", "segments"] = "live"
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def parse_start(message: Any, modalities: list[str], model_frames: int, labels: 
     if start.window is not None and start.window < model_frames:
         raise ProtocolViolation(f"window must be in {model_frames}..1024 frames")
     try:
-        label_filter = LabelFilter.build(labels, start.min_score, start.labels)
+        label_filter = LabelFilter.build(labels, start.min_score, start.labels, start.decoder)
     except LabelFilterError as exc:
         raise ProtocolViolation(f"invalid start message: {exc}") from None
     return StreamStart(
@@ -137,4 +138,5 @@ def ready_message(card: ModelCard, session: StreamSession | IncrementalStream) -
         "allowlist": None
         if session.label_filter.allowlist is None
         else [card.labels[i] for i in sorted(session.label_filter.allowlist)],
+        "decoder": session.label_filter.decoder,
     }

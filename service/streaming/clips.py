@@ -1,5 +1,7 @@
 """Classify a decoded clip: top-k for the whole clip (sampled to the model's window as in
-training) and, for clips longer than a streaming window, a timeline and gesture events."""
+training) and, for clips longer than a streaming window, a timeline and gesture events
+(decoded from the whole timeline by `segments`, or by the live detector for a model
+without a `no_gesture` class)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from service.inference.prepare import prepare_clip
 from service.sources.uploads import DecodedClip
 from service.streaming.events import EventParams
 from service.streaming.label_filter import NO_FILTER, LabelFilter
+from service.streaming.segments import can_segment, decode_segments
 from service.streaming.windows import Predict, classify_windows, softmax
 
 
@@ -45,10 +48,18 @@ def classify_clip(
         "label": top[0]["label"] if top else None,
         "timeline": [],
         "events": [],
+        "decoder": None,
     }
     if clip.frames > card.stream_window:
         detector = label_filter.detector(card, params)
         timeline, events = classify_windows(rgb, depth, card, predict, hop, detector=detector)
+        result["decoder"] = "live"
+        if can_segment(card.labels):
+            allowed = label_filter.detector_mask(card.labels)
+            events = decode_segments(
+                timeline, rgb, depth, card, predict, allowed=allowed, min_score=label_filter.min_score
+            )
+            result["decoder"] = "segments"
         result["timeline"] = [
             {
                 "start_frame": w.start_frame,

@@ -125,6 +125,10 @@ class EventDetector:
             return GestureEvent(self.labels[top], top, self._run_start, end_frame, float(avg[top]), end_frame)
         return None
 
+    def flush(self) -> GestureEvent | None:
+        """The stream has stopped: this detector fires as windows come, so nothing is pending."""
+        return None
+
 
 def levenshtein(a: list[int], b: list[int]) -> int:
     """Edit distance between two label sequences."""

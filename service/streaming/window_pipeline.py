@@ -134,6 +134,15 @@ class WindowPipeline:
             self.metrics.events.labels(result.event.label).inc()
             self.emit(result.gesture)
 
+    def flush(self, session: StreamSession | IncrementalStream) -> None:
+        """The client stopped the stream: an event its detector still holds (a gesture
+        segment not yet closed) is sent now."""
+        event = session.detector.flush()
+        if event is not None:
+            self.counts["events"] += 1
+            self.metrics.events.labels(event.label).inc()
+            self.emit({"type": "gesture", **event.to_json(), "latency_ms": 0.0})
+
     def _skip(self, window: Window) -> None:
         """Count a skipped window; a warm-up update's frames simply wait for the next one."""
         if not window.warmup:

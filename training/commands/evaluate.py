@@ -104,22 +104,30 @@ def evaluate_stream_cmd(
     data: Path = typer.Option(..., "--data", help="Folder with streams/*.npz and their *.json ground truth."),
     model: Path | None = typer.Option(None, "--model", help="Checkpoint (.pt) or ONNX; default: the bundled model."),
     hop: int = typer.Option(4, "--hop", min=1, help="Frames between windows."),
+    decoder: str = typer.Option(
+        "segments",
+        "--decoder",
+        help="segments: events from the whole timeline, as the server decodes uploads; live: the online "
+        "detector of live streams; live-segments: a live stream that asked for the segments decoder.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
 ) -> None:
-    """Online recognition on continuous streams: Levenshtein accuracy and detection delay."""
+    """Recognition on continuous streams: Levenshtein accuracy and detection delay."""
     import json
 
     from service.inference.model_card import ModelCardError
     from service.settings import default_model_path
-    from training.evaluation.streams import evaluate_streams
+    from training.evaluation.streams import DECODERS, evaluate_streams
 
+    if decoder not in DECODERS:
+        fail(f"--decoder must be one of {', '.join(DECODERS)}, got {decoder!r}", console)
     path = model or default_model_path()
     if Path(path).suffix == ".pt" and not as_json:
         console.print(
             "evaluating a PyTorch checkpoint (an ONNX export of it, `gesture export`, evaluates several times faster)"
         )
     try:
-        scores, totals = evaluate_streams(path, data, hop=hop, progress=not as_json)
+        scores, totals = evaluate_streams(path, data, hop=hop, progress=not as_json, decoder=decoder)
     except (FileNotFoundError, ModelCardError, KeyError) as exc:
         fail(str(exc), console)
     if as_json:
@@ -134,6 +142,7 @@ def evaluate_stream_cmd(
     delay = totals["mean_delay_frames"]
     console.print(
         f"Levenshtein accuracy {totals['levenshtein_accuracy']:.4f} over {totals['gestures']} gestures "
+        f"({totals['decoder']} decoder) "
         "(1 - edits needed to turn the detected sequence into the performed one / gestures performed); "
         + (
             "no event matched a gesture, so no delay"

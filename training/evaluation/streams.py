@@ -1,4 +1,6 @@
-"""`gesture evaluate-stream`: online recognition on continuous streams with ground truth.
+"""`gesture evaluate-stream`: recognition on continuous streams with ground truth, decoded
+as an upload is (`segments`: the whole timeline at once) or as a live stream is (`live`:
+the online event detector, window by window).
 
 Scores, as Köpüklü et al. 2019: Levenshtein accuracy `(N - edit distance) / N` between the
 ground-truth gesture sequence and the emitted events, and the delay from a gesture's last
@@ -16,8 +18,13 @@ from tqdm import tqdm
 
 from service.inference.model_card import ModelCard
 from service.streaming.events import EventParams, GestureEvent, levenshtein_accuracy
+from service.streaming.segments import SegmentDetector, can_segment, decode_segments
 from service.streaming.windows import Predict, classify_windows
 from training.evaluation.clips import load_predictor
+
+DECODERS = ("segments", "live", "live-segments")
+"""As an upload; as a live stream (its default detector); as a live stream that asked for
+`"decoder": "segments"`."""
 
 
 @dataclass
@@ -64,20 +71,25 @@ def evaluate_streams(
     params: EventParams | None = None,
     progress: bool = True,
     predictor: tuple[ModelCard, Predict] | None = None,
+    decoder: str = "segments",
 ) -> tuple[list[StreamScore], dict]:
     """Per-stream scores and the totals (accuracy over all gestures, mean delay);
-    `predictor`: `load_predictor(model)` already loaded."""
+    `predictor`: `load_predictor(model)` already loaded; `decoder`: one of DECODERS (a
+    model without `no_gesture` cannot segment: the live detector decodes)."""
+    if decoder not in DECODERS:
+        raise ValueError(f"decoder must be one of {', '.join(DECODERS)}, got {decoder!r}")
     card, predict = predictor or load_predictor(model)
+    used = decoder if can_segment(card.labels) else "live"
     scores = []
     for name, rgb, depth, meta in tqdm(load_streams(data), desc="streams", disable=not progress):
-        _, events = classify_windows(
-            rgb if "rgb" in card.modalities else None,
-            depth if "depth" in card.modalities else None,
-            card,
-            predict,
-            hop,
-            params,
-        )
+        rgb = rgb if "rgb" in card.modalities else None
+        depth = depth if "depth" in card.modalities else None
+        detector = SegmentDetector(card.labels) if used == "live-segments" else None
+        timeline, events = classify_windows(rgb, depth, card, predict, hop, params, detector)
+        if detector is not None and (last := detector.flush()) is not None:  # the stream has ended
+            events.append(last)
+        if used == "segments":
+            events = decode_segments(timeline, rgb, depth, card, predict)
         truth = [g["label"] for g in meta["events"]]
         detected = [e.label_id for e in events]
         scores.append(
@@ -95,6 +107,7 @@ def evaluate_streams(
         "mean_delay_frames": float(np.mean(delays)) if delays else None,
         "matched": len(delays),
         "hop": hop,
+        "decoder": used,
         "stream_window": card.stream_window,
         "labels": list(card.labels),
     }

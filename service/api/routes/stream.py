@@ -115,6 +115,7 @@ async def _serve(ws: WebSocket, conn: Connection, settings: Settings, stop: asyn
     card = conn.runtime.model.card  # type: ignore[union-attr]
     start = parse_start_text((await _receive(ws, settings.start_timeout_s, "start message")).get("text"), card)
     session = new_stream(conn.runtime, start.hop, start.window, label_filter=start.label_filter)
+    conn.session = session
     conn.send(ready_message(card, session))
     backlog = FrameBacklog(BACKLOG_BYTES, BACKLOG_AGE_S)
     worker = asyncio.create_task(_decode_backlog(conn, session, start, backlog))

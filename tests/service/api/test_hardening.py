@@ -268,3 +268,18 @@ def test_a_stream_and_an_upload_can_ask_for_an_allowlist_and_a_threshold(server)
     assert res.status_code == 200 and {r["label"] for r in res.json()["top"]} <= set(allowed), res.text
     bad = httpx.post(f"{url}/v1/classify?labels=wave", files=files, headers=AUTH)
     assert bad.status_code == 422 and "wave" in bad.json()["detail"], bad.text
+
+
+def test_a_stream_is_refused_an_unknown_decoder_and_an_upload_says_which_it_used(server):
+    url, _ = server
+    with connect(f"{url.replace('http', 'ws')}/v1/stream", additional_headers=AUTH) as ws:
+        ws.send(json.dumps({"type": "start", "width": 64, "height": 64, "decoder": "offline"}))
+        error = json.loads(ws.recv(timeout=30))
+    assert error["error"] == "protocol_violation" and "decoder" in error["detail"], error
+    with connect(f"{url.replace('http', 'ws')}/v1/stream", additional_headers=AUTH) as ws:
+        assert start_stream(ws, 64, 64, decoder="segments")["decoder"] == "segments"
+    buf = io.BytesIO()
+    np.savez(buf, rgb=np.zeros((80, 64, 64, 3), np.uint8), depth=np.zeros((80, 64, 64), np.uint16))
+    res = httpx.post(f"{url}/v1/classify", files={"clip": ("s.npz", buf.getvalue())}, headers=AUTH)
+    assert res.status_code == 200 and res.json()["decoder"] == "segments", res.text
+    # the events the bundled model's segments give: tests/service/models/test_bundled_model.py

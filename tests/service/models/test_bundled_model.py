@@ -73,7 +73,8 @@ def test_evaluate_npz_folder_with_labels_csv(tmp_path):
     assert report["top1"] >= CLIPS_TOP1, report["top1"]
 
 
-def test_websocket_stream_of_generated_gestures_emits_events(tmp_path):
+@pytest.mark.parametrize("decoder", ["live", "segments"])
+def test_websocket_stream_of_generated_gestures_emits_events(tmp_path, decoder):
     from websockets.sync.client import connect
 
     from service.sources.frame_codec import encode_depth_payload, encode_rgb_payload, pack_frame
@@ -86,8 +87,10 @@ def test_websocket_stream_of_generated_gestures_emits_events(tmp_path):
         running_server(default_model_path()) as url,
         connect(url.replace("http", "ws") + "/v1/stream", max_queue=None) as ws,
     ):
-        ws.send(json.dumps({"type": "start", "width": 128, "height": 128, "fps": 30, "hop": 4}))
-        assert json.loads(ws.recv(timeout=60))["type"] == "ready"
+        start = {"type": "start", "width": 128, "height": 128, "fps": 30, "hop": 4, "decoder": decoder}
+        ws.send(json.dumps(start))
+        ready = json.loads(ws.recv(timeout=60))
+        assert ready["type"] == "ready" and ready["decoder"] == decoder
         started = time.perf_counter()
         for i, (rgb, depth) in enumerate(zip(stream.rgb, stream.depth)):
             # Paced at 30 fps like a camera: the server skips windows it cannot keep up with.
@@ -105,6 +108,9 @@ def test_websocket_stream_of_generated_gestures_emits_events(tmp_path):
     assert stats["frames"] == len(stream.rgb) and stats["rejected"] == 0
     assert stats["windows"] > 0 and events
     assert levenshtein_accuracy(truth, events) >= STREAM_ACCURACY, (truth, events)
+    if decoder == "segments":  # a segment fires once its run of gesture windows has ended
+        for g in (m for m in messages if m["type"] == "gesture"):
+            assert g["start_frame"] <= g["end_frame"] < g["fired_at_frame"], g
 
 
 @pytest.fixture(scope="module")

@@ -129,8 +129,9 @@ def test_transfer_suite_scores_each_set_and_marks_the_held_out_styles(tmp_path, 
     assert "## Transfer: in-domain and held-out render styles" in text
     (seen,) = [r for r in _table(text, f"| {tiny_onnx.name} |") if r[2] == "v1"]
     (held,) = [r for r in _table(text, f"| {tiny_onnx.name} |") if r[2] == "studio"]
-    assert seen[3] == "yes" and seen[4] == str(3 * 13) and seen[7] == "-"  # no streams in that set
-    assert held[3] == "**held out**" and held[4] == "13" and held[6] == "2" and held[7].endswith("%")
+    assert seen[3] == "yes" and seen[4] == str(3 * 13) and seen[7] == seen[8] == "-"  # no streams in that set
+    assert held[3] == "**held out**" and held[4] == "13" and held[6] == "2"
+    assert held[7].endswith("%") and held[8].endswith("%")  # streams decoded as uploads and as live streams
     assert 0.0 <= float(held[5].rstrip("%")) <= 100.0
 
 

@@ -104,3 +104,19 @@ def test_detector_fires_once_per_gesture_and_rearms():
     rest, a, b = [0.9, 0.05, 0.05], [0.05, 0.9, 0.05], [0.05, 0.05, 0.9]
     fired = [detector.update(p, i, i + 10) for i, p in enumerate([rest, a, a, a, rest, a, a, b, b, b, rest])]
     assert [e.label for e in fired if e] == ["a", "a", "b"]
+
+
+def test_evaluate_stream_decodes_as_uploads_by_default_or_as_live_streams(streams, tiny):
+    def run(*extra: str) -> subprocess.CompletedProcess:
+        args = [sys.executable, "-m", "training.cli", "evaluate-stream", "--data", str(streams), "--model", str(tiny)]
+        return subprocess.run([*args, *extra], capture_output=True, text=True, timeout=600, cwd=ROOT)
+
+    default, live = run("--json"), run("--json", "--decoder", "live")
+    assert default.returncode == 0 and live.returncode == 0, default.stderr + live.stderr
+    assert json.loads(default.stdout)["decoder"] == "segments"
+    assert json.loads(live.stdout)["decoder"] == "live"
+    live_segments = run("--json", "--decoder", "live-segments")
+    assert json.loads(live_segments.stdout)["decoder"] == "live-segments", live_segments.stderr
+    bad = run("--decoder", "offline")
+    assert bad.returncode != 0 and "--decoder must be one of segments, live, live-segments" in bad.stderr
+    assert "Traceback" not in bad.stderr
