@@ -263,6 +263,12 @@ def stream(
     predictions: bool = typer.Option(False, "--predictions", help="Also print every window's prediction."),
     as_json: bool = typer.Option(False, "--json", help="Print every server message as a JSON line."),
     retries: int = typer.Option(20, "--retries", min=0, help="Connection attempts in a row before giving up."),
+    decoder: str | None = typer.Option(
+        None,
+        "--decoder",
+        help="live (the server's default): events fire while a gesture is in the window; segments: one event "
+        "per gesture, when it ends (docs/protocol.md).",
+    ),
 ) -> None:
     """Stream frames to a running server and print gesture events live (Ctrl-C stops)."""
     import asyncio
@@ -272,6 +278,8 @@ def stream(
     chosen = [x for x in (camera, recording, synth) if x is not None]
     if len(chosen) != 1:
         fail("give exactly one of --camera, --recording, --synth", status)
+    if decoder not in (None, "live", "segments"):
+        fail(f"--decoder must be live or segments, got {decoder!r}", status)
     try:
         if synth is not None:
             frames, rate = _synth_frames(synth, gestures)
@@ -281,7 +289,7 @@ def stream(
             frames, rate = _realsense_frames(source), float(source.stream_fps or fps)
             pace = camera is None and not fast  # a camera paces itself
         printer = Printer(Console(stderr=as_json), as_json=as_json, show_predictions=predictions)
-        report = asyncio.run(run_stream(frames, rate, server, api_key, hop, pace, printer, preview, retries))
+        report = asyncio.run(run_stream(frames, rate, server, api_key, hop, pace, printer, preview, retries, decoder))
     except (RealSenseError, ConnectionError, GestureAPIError, RuntimeError) as exc:
         fail(str(exc), status)
     except KeyboardInterrupt:

@@ -263,6 +263,7 @@ class StreamClient:
         api_key: sent as `X-API-Key`.
         rgb_encoding: `jpeg`, `png` or `raw`; depth_encoding: `png16` or `raw`.
         modalities: what the frames carry (None: what the model needs).
+        decoder: `live` or `segments` (None: the server's default, `live`; docs/protocol.md).
     """
 
     def __init__(
@@ -277,6 +278,7 @@ class StreamClient:
         rgb_encoding: str = "jpeg",
         depth_encoding: str = "png16",
         modalities: list[str] | None = None,
+        decoder: str | None = None,
     ) -> None:
         base = url.rstrip("/").replace("https://", "wss://").replace("http://", "ws://")
         self.url = base if base.endswith("/v1/stream") else base + "/v1/stream"
@@ -293,6 +295,8 @@ class StreamClient:
             self.start["window"] = window
         if modalities is not None:
             self.start["modalities"] = modalities
+        if decoder is not None:
+            self.start["decoder"] = decoder
         self.api_key = api_key
         self.ready: dict[str, Any] = {}
         self.index = 0

@@ -150,6 +150,7 @@ async def run_stream(
     printer: Printer | None = None,
     preview: bool = False,
     max_reconnects: int = 20,
+    decoder: str | None = None,
 ) -> StreamReport:
     """Stream `frames` to `server` until they run out; reconnect when the server goes away.
 
@@ -159,6 +160,7 @@ async def run_stream(
         server: base URL (http:// or ws://).
         pace: send at `fps` (False: as fast as the server takes them).
         max_reconnects: give up after this many failed connection attempts in a row.
+        decoder: the stream's event decoder, `live` or `segments` (None: the server's default).
     """
     report = StreamReport()
     printer = printer or Printer(Console(), as_json=False, show_predictions=False)
@@ -169,7 +171,9 @@ async def run_stream(
     try:
         while pending is not None:
             height, width = pending[1].shape
-            stream = StreamClient(server, width=width, height=height, fps=fps, hop=hop, api_key=api_key)
+            stream = StreamClient(
+                server, width=width, height=height, fps=fps, hop=hop, api_key=api_key, decoder=decoder
+            )
             try:
                 async with stream:
                     failures = 0

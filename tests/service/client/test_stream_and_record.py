@@ -70,8 +70,8 @@ def test_stream_client_sends_frames_and_gets_final_stats(server):
     stream = render_stream(key_rng(77), size=64, n_gestures=1, labels=[3])
 
     async def run():
-        async with StreamClient(server, width=64, height=64, hop=4, api_key="s3cret") as client:
-            assert client.labels == list(CLASS_NAMES)
+        async with StreamClient(server, width=64, height=64, hop=4, api_key="s3cret", decoder="segments") as client:
+            assert client.labels == list(CLASS_NAMES) and client.ready["decoder"] == "segments"
             for rgb, depth in zip(stream.rgb, stream.depth):
                 await client.send_frame(rgb, depth)
             return await client.stop()
@@ -98,6 +98,8 @@ def test_gesture_stream_synth_prints_json_messages(server):
             "2",
             "--fast",
             "--json",
+            "--decoder",
+            "segments",
         ],
         capture_output=True,
         text=True,
@@ -110,6 +112,8 @@ def test_gesture_stream_synth_prints_json_messages(server):
     assert len(final) == 1
     assert final[0]["frames"] > 60 and final[0]["windows"] > 0
     assert "generated stream:" in res.stderr
+    bad = subprocess.run([*GESTURE, "stream", "--synth", "5", "--decoder", "offline"], capture_output=True, text=True)
+    assert bad.returncode != 0 and "--decoder must be live or segments" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_gesture_stream_plays_a_recording(server, stream_recording):
