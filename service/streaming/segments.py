@@ -52,6 +52,16 @@ def can_segment(labels: Sequence[str]) -> bool:
     return NO_GESTURE in labels
 
 
+def pick_label(score: np.ndarray, background: int, allowed: np.ndarray | None, min_score: float) -> int | None:
+    """A segment's event class from its scores [K] (the background set aside), or None
+    when that class is not `allowed` or scores below `min_score`. Modifies `score`."""
+    score[background] = -1.0
+    top = int(np.argmax(score))
+    if (allowed is not None and not allowed[top]) or score[top] < min_score:
+        return None
+    return top
+
+
 def segments(timeline: Sequence[WindowPrediction], background_id: int, params: SegmentParams) -> list[range]:
     """Window index ranges of the gesture segments of a timeline (in order)."""
     found: list[range] = []
@@ -117,9 +127,8 @@ def decode_segments(
                 None if rgb is None else rgb[a : b + 1], None if depth is None else depth[a : b + 1], card
             )
             score = (score + params.span_weight * softmax(predict(clip)[0])) / (1 + params.span_weight)
-        score[background] = -1.0
-        top = int(np.argmax(score))
-        if (allowed is not None and not allowed[top]) or score[top] < min_score:
+        top = pick_label(score, background, allowed, min_score)
+        if top is None:
             continue
         fired = timeline[seg.stop - 1].end_frame
         events.append(GestureEvent(card.labels[top], top, a, b, float(score[top]), fired))
@@ -175,9 +184,8 @@ class SegmentDetector:
 
     def _label(self, fired_at: int) -> GestureEvent | None:
         score = self._sum / self._count  # type: ignore[operator]
-        score[self.background] = -1.0
-        top = int(np.argmax(score))
-        if (self.allowed is not None and not self.allowed[top]) or score[top] < self.min_score:
+        top = pick_label(score, self.background, self.allowed, self.min_score)
+        if top is None:
             return None
         margin = round(self.params.span_margin * self._window)
         a, b = sorted((self._first_end - margin, self._last_start + margin))
