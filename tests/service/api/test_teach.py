@@ -111,8 +111,15 @@ def _stream_labels(url: str, rgb: np.ndarray, depth: np.ndarray, during=None) ->
             ws.send(f)
         messages = []
         if during is not None:
+            # Like a camera, keep sending while waiting: under load the first full window can
+            # be skipped (the warm-up update still in flight), and only later frames bring one.
             while not any(m["type"] == "prediction" for m in messages):
-                messages.append(json.loads(ws.recv(timeout=60)))
+                try:
+                    messages.append(json.loads(ws.recv(timeout=2)))
+                except TimeoutError:
+                    assert first < len(frames) - 1, "no prediction after all but the last frame"
+                    ws.send(frames[first])
+                    first += 1
             during()
             for f in frames[first:]:
                 ws.send(f)
