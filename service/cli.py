@@ -278,8 +278,10 @@ def stream(
     chosen = [x for x in (camera, recording, synth) if x is not None]
     if len(chosen) != 1:
         fail("give exactly one of --camera, --recording, --synth", status)
-    if decoder not in (None, "live", "segments"):
-        fail(f"--decoder must be live or segments, got {decoder!r}", status)
+    from service.streaming.label_filter import DECODERS
+
+    if decoder is not None and decoder not in DECODERS:
+        fail(f"--decoder must be {' or '.join(DECODERS)}, got {decoder!r}", status)
     try:
         if synth is not None:
             frames, rate = _synth_frames(synth, gestures)
