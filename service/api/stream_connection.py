@@ -83,16 +83,16 @@ class Connection:
         }
 
     def offer(self, session: StreamSession | IncrementalStream, window: Window, received: float) -> None:
-        """Classify a due window unless one is in flight (then it is skipped and counted);
-        its messages are queued here, on the event loop, when it finishes."""
+        """Classify a due window, or hold it while one is in flight (the task finishing that
+        one runs it next); its messages are queued here, on the event loop, when it finishes."""
         submitted = self.pipeline.submit(session, window, received)
         if submitted is not None:
             self.in_flight = asyncio.create_task(self.pipeline.finish_on_loop(submitted))
 
     async def close(self, code: int | None) -> None:
-        """Finish the window in flight, send the event a stopped stream's detector still holds,
-        the final stats and every queued message, then close with `code`; None: the client
-        already went away, so nothing more is sent."""
+        """Finish the window in flight and the one held after it, send the event a stopped
+        stream's detector still holds, the final stats and every queued message, then close
+        with `code`; None: the client already went away, so nothing more is sent."""
         if self.in_flight is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.in_flight, timeout=IN_FLIGHT_GRACE_S)

@@ -157,6 +157,7 @@ class LiveFeed:
         if new is None:
             return False
         old, self.runtime = self.runtime, new
+        self.pipeline.drop_held()  # its session ends here
         self.pipeline = WindowPipeline(new, self.metrics, "live", self._emit, self.counts)
         self.last_prediction = None
         self.publish({"type": "model", "labels": new.model.card.labels})  # type: ignore[union-attr]

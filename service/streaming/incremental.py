@@ -14,6 +14,7 @@ window's T grid frames.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from dataclasses import dataclass
 
 import numpy as np
@@ -88,27 +89,36 @@ class IncrementalStream:
         first = last_grid - self.stride * (self.card.frames - 1) - self.offset
         return Window({}, max(first, 0), index, warmup=warmup)
 
-    def _restart(self) -> None:
-        """More than a window of frames waited (the server fell behind): start the state
-        again from the last `frames` grid frames, which is exactly a full window."""
-        keep = self.card.frames
+    def _restart(self, count: int) -> None:
+        """More than a window of frames waited (the server fell behind): of the first `count`
+        pending grid frames keep the last `frames` and start the state again from them,
+        which is exactly a full window."""
+        drop = count - self.card.frames
         for m in self.pending:
-            self.pending[m] = self.pending[m][-keep:]
-        self.pending_index = self.pending_index[-keep:]
+            del self.pending[m][:drop]
+        del self.pending_index[:drop]
         self.state = {k: v.copy() for k, v in self.stages.zero_state.items()}
         self.seen = 0
         self.restarts += 1
 
-    def frame_work(self) -> FrameWork:
-        """The frame-stage feeds (batch 1) of every pending grid frame. One update at a time:
-        the caller runs it and hands the outputs to `absorb` before asking again."""
+    def frame_work(self, last_index: int | None = None) -> FrameWork | None:
+        """The frame-stage feeds (batch 1) of the pending grid frames up to raw frame
+        `last_index` (default: all), so that a window run late still ends where it came due;
+        None if there is none. One update at a time: the caller runs it and hands the
+        outputs to `absorb` before asking again."""
         with self._lock:
-            if len(self.pending_index) > self.card.frames:
-                self._restart()
-            feeds: dict[str, np.ndarray] = {m: np.stack(f)[None] for m, f in self.pending.items()}  # [1, n, H, W, 3]
+            count = len(self.pending_index) if last_index is None else bisect_right(self.pending_index, last_index)
+            if count == 0:
+                return None
+            if count > self.card.frames:
+                self._restart(count)
+                count = self.card.frames
+            feeds: dict[str, np.ndarray] = {
+                m: np.stack(f[:count])[None] for m, f in self.pending.items()  # [1, n, H, W, 3]
+            }
             feeds["seen"] = np.array([self.seen], np.int64)
             feeds.update(self.state)
-            return FrameWork(feeds, len(self.pending_index))
+            return FrameWork(feeds, count)
 
     def absorb(self, work: FrameWork, outputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Take the frame stage's rows for `work`; returns the window-stage feeds [1, T, D]

@@ -16,6 +16,12 @@ from service.streaming.incremental import IncrementalStream
 from service.streaming.label_filter import NO_FILTER, LabelFilter
 from service.streaming.session import StreamSession, Window
 
+
+class NoNewFrames(Exception):
+    """An incremental window held while another ran has no grid frame of its own left (the
+    one before it took them all): it would repeat that window's answer, so it is skipped."""
+
+
 if TYPE_CHECKING:  # only for annotations: streaming uses the runtime, not the reverse
     from service.inference.runtime import Runtime
 
@@ -41,13 +47,16 @@ def submit_window(runtime: Runtime, session: StreamSession | IncrementalStream, 
     warm-up update of an incremental stream (frame stage only, nothing to classify).
 
     Raises:
+        NoNewFrames: an incremental window with no new grid frame up to its end.
         QueueFull: the first queue is full. A full window-stage queue arrives later, as the
             future's exception; either way the window is skipped and an incremental stream
             keeps its frames for the next one.
     """
     if not isinstance(session, IncrementalStream):
         return runtime.submit(window.inputs)
-    work = session.frame_work()
+    work = session.frame_work(window.end_frame)
+    if work is None:
+        raise NoNewFrames(f"no new grid frame up to frame {window.end_frame}")
     first = runtime.submit_frames(work.inputs)
     result: Future = Future()
 

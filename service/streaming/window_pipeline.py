@@ -1,9 +1,11 @@
 """One stream's due windows, from "due" to the messages they become (plain Python).
 
 Shared by WebSocket streams and the server's own live feeds, so both count, skip and word
-their results the same way. At most one window per stream is in flight: a window that
-comes due while the previous one is still being classified, or that a full inference queue
-refuses, is skipped and counted, so a slow model never makes a stream fall behind. A
+their results the same way. At most one window per stream is in flight, and at most one
+waits: a window that comes due while another is being classified is held, and runs as soon
+as that one finishes; a newer due window takes its place (the older is skipped and counted).
+So a slow model never makes a stream fall behind, and the last window of a burst is always
+classified. A window that a full inference queue refuses is skipped and counted too. A
 warm-up window (an incremental stream's frame-stage update before its first full window)
 is never counted as skipped nor sent as a prediction: its frames wait for the next update.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -25,7 +28,7 @@ from service.inference.scheduler import QueueFull
 from service.streaming.incremental import IncrementalStream
 from service.streaming.results import window_result
 from service.streaming.session import StreamSession, Window
-from service.streaming.window_inference import submit_window
+from service.streaming.window_inference import NoNewFrames, submit_window
 
 Emit = Callable[[dict[str, Any]], None]
 LATENCY_WINDOW = 200  # recent window latencies kept for a stream's p50
@@ -42,6 +45,15 @@ class Submitted:
     received: float
 
 
+@dataclass(frozen=True)
+class _Held:
+    """A due window waiting for the one in flight."""
+
+    session: StreamSession | IncrementalStream
+    window: Window
+    received: float
+
+
 class WindowPipeline:
     """Classifies one stream's due windows, one at a time, and hands on the messages.
 
@@ -52,6 +64,7 @@ class WindowPipeline:
         emit: receives the messages in order: a `prediction`, then a `gesture` when the
             stream's event detector fires; an `error` when a batch fails. It is called from
             wherever the window finishes (see `finish_when_done` and `finish_on_loop`).
+            `submit` and `finish` may run on different threads.
         counts: the caller's counters; this pipeline adds to "windows", "skipped" and
             "events" (so the caller's status and stats messages keep their own key order).
     """
@@ -63,62 +76,103 @@ class WindowPipeline:
         self.counts = counts if counts is not None else {"windows": 0, "skipped": 0, "events": 0}
         self.latencies: deque[float] = deque(maxlen=LATENCY_WINDOW)
         self._busy = False
+        self._held: _Held | None = None
+        self._lock = threading.RLock()  # `submit` and `finish` may run on different threads
 
     @property
     def busy(self) -> bool:
-        """Whether a window is in flight (the next due one would be skipped)."""
+        """Whether a window is in flight (the next due one would be held)."""
         return self._busy
+
+    @property
+    def holding(self) -> bool:
+        """Whether a due window waits for the one in flight."""
+        return self._held is not None
 
     def submit(
         self, session: StreamSession | IncrementalStream, window: Window, received: float | None = None
     ) -> Submitted | None:
-        """Send a due window to the model, or skip it (and count it) when one is already in
-        flight or the inference queue is full.
+        """Send a due window to the model; when one is in flight, hold it instead (a window
+        already held is skipped and counted); when the inference queue is full, skip it.
 
         Args:
             received: when the window's last frame arrived (default: now).
 
         Returns:
-            The submitted window, for `finish_when_done` or `finish_on_loop`; None if skipped.
+            The submitted window, for `finish_when_done` or `finish_on_loop`; None if held
+            or skipped (a held window is submitted by the `finish` of the one in flight).
         """
-        if self._busy:
-            self._skip(window)
-            return None
-        stamp = time.perf_counter() if received is None else received
+        held = _Held(session, window, time.perf_counter() if received is None else received)
+        with self._lock:
+            if self._busy:
+                if self._held is not None:
+                    self._skip(self._held.window)
+                self._held = held
+                return None
+            return self._start(held)
+
+    def drop_held(self) -> None:
+        """Skip (and count) the window held for later, if any: its stream ended."""
+        with self._lock:
+            if self._held is not None:
+                self._skip(self._held.window)
+                self._held = None
+
+    def _start(self, held: _Held) -> Submitted | None:
+        """Submit `held` (the lock is held); None, counted as skipped, if it was refused."""
         try:
-            future = submit_window(self.runtime, session, window)
-        except QueueFull:
-            self._skip(window)
+            future = submit_window(self.runtime, held.session, held.window)
+        except (QueueFull, NoNewFrames):
+            self._skip(held.window)
+            self._busy = False
             return None
         self._busy = True
-        return Submitted(session, window, future, stamp)
+        return Submitted(held.session, held.window, future, held.received)
 
     def finish_when_done(self, submitted: Submitted) -> None:
-        """Finish on the thread that completes the inference (`emit` must be thread-safe)."""
-        submitted.future.add_done_callback(lambda _: self.finish(submitted))
+        """Finish on the thread that completes the inference (`emit` must be thread-safe),
+        and so on for each held window that follows."""
 
-    async def finish_on_loop(self, submitted: Submitted) -> None:
+        def done(_: Future) -> None:
+            following = self.finish(submitted)
+            if following is not None:
+                self.finish_when_done(following)
+
+        submitted.future.add_done_callback(done)
+
+    async def finish_on_loop(self, submitted: Submitted | None) -> None:
         """Wait for the inference on the running event loop, then finish there (so `emit`
-        may touch loop-only objects such as an asyncio queue)."""
-        with contextlib.suppress(Exception):  # `finish` reads the same exception from the future
-            await asyncio.wrap_future(submitted.future)
-        self.finish(submitted)
+        may touch loop-only objects such as an asyncio queue); then the same for each held
+        window that follows, so awaiting this waits for the stream's last due window."""
+        while submitted is not None:
+            with contextlib.suppress(Exception):  # `finish` reads the same exception from the future
+                await asyncio.wrap_future(submitted.future)
+            submitted = self.finish(submitted)
 
-    def finish(self, submitted: Submitted) -> None:
+    def finish(self, submitted: Submitted) -> Submitted | None:
         """Turn a finished window into messages: a refused window is counted as skipped, a
-        failed batch becomes an `error` message, a warm-up window becomes nothing."""
-        self._busy = False
+        failed batch becomes an `error` message, a warm-up window becomes nothing. Then
+        submit the held window, if any.
+
+        Returns:
+            The held window, now submitted, to finish in turn; None if there is none.
+        """
         window = submitted.window
         try:
             outputs = submitted.future.result()
         except QueueFull:  # the window stage's queue was full
             self._skip(window)
-            return
         except Exception as exc:  # a failed batch: report, keep streaming
             self.emit({"type": "error", "error": "inference_failed", "detail": str(exc)})
-            return
-        if not window.warmup:
-            self._classified(submitted, outputs)
+        else:
+            if not window.warmup:
+                self._classified(submitted, outputs)
+        with self._lock:
+            held, self._held = self._held, None
+            if held is None:
+                self._busy = False
+                return None
+            return self._start(held)
 
     def _classified(self, submitted: Submitted, outputs: dict[str, Any]) -> None:
         latency = time.perf_counter() - submitted.received
@@ -145,6 +199,8 @@ class WindowPipeline:
 
     def _skip(self, window: Window) -> None:
         """Count a skipped window; a warm-up update's frames simply wait for the next one."""
-        if not window.warmup:
+        if window.warmup:
+            return
+        with self._lock:
             self.counts["skipped"] += 1
             self.metrics.windows_skipped.inc()

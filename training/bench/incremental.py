@@ -166,6 +166,7 @@ def _run_incremental(model: OnnxModel, stages, rgb: np.ndarray, depth: np.ndarra
         if session.push(i, rgb[i], depth[i]) is None:
             continue
         work = session.frame_work()
+        assert work is not None  # a due window has pending grid frames
         rows = stages.frame.run(work.inputs)
         feeds = session.absorb(work, {k: v[0] for k, v in rows.items()})
         inc = softmax(stages.window.run(feeds)[card.outputs[0]][0])

@@ -111,15 +111,9 @@ def _stream_labels(url: str, rgb: np.ndarray, depth: np.ndarray, during=None) ->
             ws.send(f)
         messages = []
         if during is not None:
-            # Like a camera, keep sending while waiting: under load the first full window can
-            # be skipped (the warm-up update still in flight), and only later frames bring one.
+            # Even when the burst outruns the model, its last due window is held and classified.
             while not any(m["type"] == "prediction" for m in messages):
-                try:
-                    messages.append(json.loads(ws.recv(timeout=2)))
-                except TimeoutError:
-                    assert first < len(frames) - 1, "no prediction after all but the last frame"
-                    ws.send(frames[first])
-                    first += 1
+                messages.append(json.loads(ws.recv(timeout=60)))
             during()
             for f in frames[first:]:
                 ws.send(f)

@@ -28,7 +28,7 @@ from service.inference.prometheus import Metrics
 from service.inference.runtime import Runtime
 from service.inference.stages import load_stages
 from service.settings import Settings
-from service.streaming.window_inference import new_stream, submit_window
+from service.streaming.window_inference import NoNewFrames, new_stream, submit_window
 from tests.support.server_utils import running_server
 from tests.support.stream_helpers import drain, frames_of, start_stream
 from training.synth import key_rng, render_stream
@@ -236,6 +236,45 @@ def test_skipped_windows_lose_no_frames_and_a_late_stream_restarts(runtime):
     assert late.restarts >= 1 and every.restarts == 0
     grid = [g for g in range((STRIDE - 1) // 2, ends["late"] + 1, STRIDE)][-T:]
     np.testing.assert_allclose(last["late"], _full_logits(runtime, rgb, depth, grid), rtol=1e-4, atol=1e-4)
+
+
+def test_a_window_run_late_still_ends_where_it_came_due(runtime):
+    # A window held while another ran is submitted after later frames arrived: it takes the
+    # grid frames up to its own end, no more, and equals the full window there.
+    rgb, depth = _stream(40)
+    session = new_stream(runtime, hop=4)
+    due = []
+    for i in range(len(rgb)):
+        window = session.push(i, rgb[i], depth[i])
+        if window is not None:
+            due.append(window)
+        if len(due) == 5:
+            break
+    later = i
+    for j in range(later + 1, later + 7):  # frames that arrive while the held window waits
+        assert session.push(j, rgb[j], depth[j]) is None or j == later + 4
+    for window in due[:3]:  # warm-ups, then the first full window
+        submit_window(runtime, session, window).result(timeout=60)
+    skipped, held = due[3], due[4]
+    assert not skipped.warmup and not held.warmup
+    out = submit_window(runtime, session, held).result(timeout=60)  # `skipped` never ran
+    grid = [g for g in range((STRIDE - 1) // 2, held.end_frame + 1, STRIDE)][-T:]
+    np.testing.assert_allclose(out["logits"], _full_logits(runtime, rgb, depth, grid), rtol=1e-4, atol=1e-4)
+    assert session.pending_index and min(session.pending_index) > held.end_frame  # later frames wait
+
+
+def test_a_held_window_with_no_grid_frame_of_its_own_is_refused(runtime):
+    rgb, depth = _stream(8)
+    session = new_stream(runtime, hop=1)
+    assert session.offset == 0  # frames 0, 2, 4 ... are on the grid
+    first = session.push(0, rgb[0], depth[0])
+    held = session.push(1, rgb[1], depth[1])  # due while frame 0 still waits for the frame stage
+    assert first is not None and held is not None
+    submit_window(runtime, session, first).result(timeout=60)  # takes frame 0
+    assert session.frame_work(held.end_frame) is None  # nothing new up to frame 1
+    with pytest.raises(NoNewFrames):
+        submit_window(runtime, session, held)
+    assert session.push(2, rgb[2], depth[2]) is not None and session.frame_work(2) is not None
 
 
 def _stream_over_server(url: str, frames: int) -> tuple[dict, list[dict]]:

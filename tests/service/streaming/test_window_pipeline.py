@@ -64,40 +64,59 @@ def _run(pipeline: WindowPipeline, submitted: Submitted) -> None:
     pipeline.finish(submitted)
 
 
-def test_a_window_due_while_one_is_in_flight_is_skipped_and_counted(runtime):
-    session, (first, second, third) = _due_windows(runtime, 3)
+def test_a_window_due_while_one_is_in_flight_is_held_and_runs_next(runtime):
+    session, (first, second, third, fourth) = _due_windows(runtime, 4)
     pipeline, messages, metrics = _pipeline(runtime)
     submitted = pipeline.submit(session, first)
     assert submitted is not None and pipeline.busy
-    assert pipeline.submit(session, second) is None  # the first is still in flight
+    assert pipeline.submit(session, second) is None and pipeline.holding  # held, not yet skipped
+    assert pipeline.counts == {"windows": 0, "skipped": 0, "events": 0}
+    assert pipeline.submit(session, third) is None  # the newer one takes the held place
     assert pipeline.counts == {"windows": 0, "skipped": 1, "events": 0}
     assert _sample(metrics, "gesture_windows_skipped_total") == 1
     submitted.future.result(timeout=60)
     assert messages == []  # nothing is said until the window is finished
-    pipeline.finish(submitted)
-    assert not pipeline.busy
+    following = pipeline.finish(submitted)  # ... which submits the held one
+    assert following is not None and following.window is third and pipeline.busy and not pipeline.holding
     assert [m["type"] for m in messages] == ["prediction"]
     assert (messages[0]["start_frame"], messages[0]["end_frame"]) == (first.start_frame, first.end_frame)
     assert len(messages[0]["top"]) == 3 and messages[0]["latency_ms"] >= 0
-    # Free again: the next due window goes through.
-    again = pipeline.submit(session, third)
+    following.future.result(timeout=60)
+    assert pipeline.finish(following) is None and not pipeline.busy
+    # Free again: the next due window goes through at once.
+    again = pipeline.submit(session, fourth)
     assert again is not None
     _run(pipeline, again)
-    assert [m["end_frame"] for m in messages] == [first.end_frame, third.end_frame]
-    assert pipeline.counts == {"windows": 2, "skipped": 1, "events": 0}
-    assert _sample(metrics, "gesture_windows_total", source="stream") == 2
-    assert len(pipeline.latencies) == 2
+    assert [m["end_frame"] for m in messages] == [first.end_frame, third.end_frame, fourth.end_frame]
+    assert pipeline.counts == {"windows": 3, "skipped": 1, "events": 0}
+    assert _sample(metrics, "gesture_windows_total", source="stream") == 3
+    assert len(pipeline.latencies) == 3
+
+
+def test_a_held_window_is_dropped_and_counted_when_its_stream_ends(runtime):
+    session, (first, second) = _due_windows(runtime, 2)
+    pipeline, messages, _ = _pipeline(runtime)
+    submitted = pipeline.submit(session, first)
+    assert submitted is not None and pipeline.submit(session, second) is None
+    pipeline.drop_held()
+    assert pipeline.counts["skipped"] == 1 and not pipeline.holding
+    _run(pipeline, submitted)
+    assert [m["end_frame"] for m in messages] == [first.end_frame] and not pipeline.busy
 
 
 def test_warm_up_windows_are_neither_predictions_nor_skips(runtime):
     # An incremental stream's warm-up update runs the frame stage only; a plain session's
     # window marked warm-up goes through the same rule.
-    session, (window, later) = _due_windows(runtime, 2)
+    session, (window, later, latest) = _due_windows(runtime, 3)
     pipeline, messages, metrics = _pipeline(runtime)
     submitted = pipeline.submit(session, dataclasses.replace(window, warmup=True))
     assert submitted is not None
-    assert pipeline.submit(session, dataclasses.replace(later, warmup=True)) is None  # busy, but not a skip
-    _run(pipeline, submitted)
+    assert pipeline.submit(session, dataclasses.replace(later, warmup=True)) is None  # held
+    assert pipeline.submit(session, dataclasses.replace(latest, warmup=True)) is None  # replaced, not a skip
+    submitted.future.result(timeout=60)
+    following = pipeline.finish(submitted)
+    assert following is not None and following.window.end_frame == latest.end_frame
+    _run(pipeline, following)
     assert messages == [] and not pipeline.busy
     assert pipeline.counts == {"windows": 0, "skipped": 0, "events": 0}
     assert _sample(metrics, "gesture_windows_skipped_total") == 0
@@ -136,8 +155,8 @@ def test_messages_come_in_window_order_a_gesture_right_after_its_prediction(runt
     assert sum(_sample(metrics, "gesture_events_total", label=label) for label in labels) == len(gestures)
 
 
-def test_finish_on_loop_emits_on_the_event_loop_thread(runtime):
-    session, (window,) = _due_windows(runtime, 1)
+def test_finish_on_loop_emits_on_the_event_loop_thread_and_runs_the_held_window(runtime):
+    session, (window, held) = _due_windows(runtime, 2)
     threads: list[int] = []
     messages: list[dict] = []
 
@@ -150,12 +169,32 @@ def test_finish_on_loop_emits_on_the_event_loop_thread(runtime):
     async def stream() -> int:
         submitted = pipeline.submit(session, window, received=time.perf_counter())
         assert submitted is not None
-        await pipeline.finish_on_loop(submitted)
+        assert pipeline.submit(session, held, received=time.perf_counter()) is None
+        await pipeline.finish_on_loop(submitted)  # returns once the held window is finished too
         return threading.get_ident()
 
     loop_thread = asyncio.run(stream())
-    assert [m["type"] for m in messages] == ["prediction"] and threads == [loop_thread]
-    assert not pipeline.busy
+    assert [m["end_frame"] for m in messages] == [window.end_frame, held.end_frame]
+    assert threads == [loop_thread, loop_thread]
+    assert not pipeline.busy and pipeline.counts["skipped"] == 0
+
+
+def test_finish_when_done_runs_the_held_window_on_the_scheduler_thread(runtime):
+    session, (window, held) = _due_windows(runtime, 2)
+    messages: list[dict] = []
+    finished = threading.Event()
+
+    def emit(message: dict) -> None:
+        messages.append(message)
+        if len(messages) == 2:
+            finished.set()
+
+    pipeline = WindowPipeline(runtime, Metrics(), "live", emit)
+    submitted = pipeline.submit(session, window)
+    assert submitted is not None and pipeline.submit(session, held) is None
+    pipeline.finish_when_done(submitted)
+    assert finished.wait(timeout=60)
+    assert [m["end_frame"] for m in messages] == [window.end_frame, held.end_frame]
 
 
 def test_a_full_queue_skips_the_window_and_a_failed_batch_is_reported(runtime, monkeypatch):
