@@ -14,7 +14,7 @@ from service.sources.uploads import DecodedClip
 from service.streaming.events import EventParams
 from service.streaming.label_filter import NO_FILTER, LabelFilter
 from service.streaming.segments import can_segment, decode_segments
-from service.streaming.windows import Predict, classify_windows, softmax
+from service.streaming.windows import Predict, replay, softmax, window_timeline
 
 
 def require_modalities(clip: DecodedClip, card: ModelCard) -> None:
@@ -51,15 +51,16 @@ def classify_clip(
         "decoder": None,
     }
     if clip.frames > card.stream_window:
-        detector = label_filter.detector(card, params)
-        timeline, events = classify_windows(rgb, depth, card, predict, hop, detector=detector)
-        result["decoder"] = "live"
+        timeline = window_timeline(rgb, depth, card, predict, hop)
         if can_segment(card.labels):
             allowed = label_filter.detector_mask(card.labels)
             events = decode_segments(
                 timeline, rgb, depth, card, predict, allowed=allowed, min_score=label_filter.min_score
             )
             result["decoder"] = "segments"
+        else:
+            events = replay(timeline, label_filter.detector(card, params))
+            result["decoder"] = "live"
         result["timeline"] = [
             {
                 "start_frame": w.start_frame,

@@ -56,6 +56,29 @@ def window_inputs(rgb: np.ndarray | None, depth: np.ndarray | None, end: int, ca
     return prepare_frames(None if rgb is None else rgb[idx], None if depth is None else depth[idx], card)
 
 
+def window_timeline(
+    rgb: np.ndarray | None, depth: np.ndarray | None, card: ModelCard, predict: Predict, hop: int
+) -> list[WindowPrediction]:
+    """Slide over a whole recording (rgb uint8 [N, H, W, 3], depth uint16 [N, H, W] mm):
+    the prediction of every window, in order. The costly part: one model run per window."""
+    n = (rgb if rgb is not None else depth).shape[0]  # type: ignore[union-attr]
+    timeline = []
+    for end in window_ends(n, card.stream_window, hop):
+        probs = softmax(predict(window_inputs(rgb, depth, end, card))[0])
+        timeline.append(WindowPrediction(max(0, end - card.stream_window + 1), end, probs))
+    return timeline
+
+
+def replay(timeline: list[WindowPrediction], detector: EventDetector) -> list[GestureEvent]:
+    """The events `detector` fires over `timeline`, as a live stream would see them."""
+    events = []
+    for w in timeline:
+        event = detector.update(w.probs, w.start_frame, w.end_frame)
+        if event is not None:
+            events.append(event)
+    return events
+
+
 def classify_windows(
     rgb: np.ndarray | None,
     depth: np.ndarray | None,
@@ -67,14 +90,6 @@ def classify_windows(
 ) -> tuple[list[WindowPrediction], list[GestureEvent]]:
     """Slide over a whole recording; returns the timeline and the detected events (by
     `detector`, default: one with `params` or the card's settings)."""
-    n = (rgb if rgb is not None else depth).shape[0]  # type: ignore[union-attr]
     detector = detector or EventDetector(card.labels, params or EventParams.for_model(card.events))
-    timeline, events = [], []
-    for end in window_ends(n, card.stream_window, hop):
-        probs = softmax(predict(window_inputs(rgb, depth, end, card))[0])
-        w = WindowPrediction(max(0, end - card.stream_window + 1), end, probs)
-        timeline.append(w)
-        event = detector.update(probs, w.start_frame, w.end_frame)
-        if event is not None:
-            events.append(event)
-    return timeline, events
+    timeline = window_timeline(rgb, depth, card, predict, hop)
+    return timeline, replay(timeline, detector)

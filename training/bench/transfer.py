@@ -19,7 +19,7 @@ from service.inference.model_card import ModelCard
 from service.streaming.windows import Predict
 from training.bench.report import machine_line, print_table, write_section
 from training.evaluation.clips import evaluate, load_predictor
-from training.evaluation.streams import evaluate_streams
+from training.evaluation.streams import evaluate_streams_by_decoder
 
 
 @dataclass(frozen=True)
@@ -57,12 +57,12 @@ def score(
     styles = set_styles(data)
     gestures, accuracy, live = 0, None, None
     if (data / "streams").is_dir():
-        _, totals = evaluate_streams(model, data / "streams", hop=hop, progress=False, predictor=predictor)
-        gestures, accuracy = int(totals["gestures"]), float(totals["levenshtein_accuracy"])
-        _, totals = evaluate_streams(
-            model, data / "streams", hop=hop, progress=False, predictor=predictor, decoder="live"
+        decoded = evaluate_streams_by_decoder(
+            model, data / "streams", ("segments", "live"), hop=hop, progress=False, predictor=predictor
         )
-        live = float(totals["levenshtein_accuracy"])
+        totals, live_totals = decoded["segments"][1], decoded["live"][1]
+        gestures, accuracy = int(totals["gestures"]), float(totals["levenshtein_accuracy"])
+        live = float(live_totals["levenshtein_accuracy"])
     return TransferRow(
         model=model.name,
         data=str(data),

@@ -18,6 +18,11 @@ def synth(
     size: int = typer.Option(128, "--size", min=32, help="Square frame size."),
     streams: int = typer.Option(0, "--streams", min=0, help="Continuous streams with ground truth."),
     stream_gestures: int = typer.Option(8, "--stream-gestures", min=1, help="Gestures per stream."),
+    stream_gap: str = typer.Option(
+        "20,60",
+        "--stream-gap",
+        help="MIN,MAX frames of rest between a stream's gestures (MIN at least 12; the defaults pause 0.7-2 s).",
+    ),
     fmt: str = typer.Option(
         "split",
         "--format",
@@ -38,6 +43,7 @@ def synth(
 
     try:
         chosen = check_styles([x.strip() for x in styles.split(",") if x.strip()])
+        gap = _gap(stream_gap)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
     if fmt == "split":
@@ -50,6 +56,7 @@ def synth(
             stream_gestures=stream_gestures,
             workers=workers or None,
             styles=chosen,
+            stream_gap=gap,
         )
     elif fmt == "npz":
         if streams:
@@ -64,6 +71,17 @@ def synth(
             "run again with --format npz",
             highlight=False,
         )
+
+
+def _gap(text: str) -> tuple[int, int]:
+    """`--stream-gap` "MIN,MAX" as frames, 12 <= MIN <= MAX."""
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        raise ValueError(f"--stream-gap must be MIN,MAX in frames, e.g. 20,60; got {text!r}")
+    low, high = int(parts[0]), int(parts[1])
+    if low < 12 or high < low:
+        raise ValueError(f"--stream-gap must have 12 <= MIN <= MAX, got {text!r}")
+    return low, high
 
 
 def record(

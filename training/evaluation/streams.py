@@ -17,9 +17,9 @@ import numpy as np
 from tqdm import tqdm
 
 from service.inference.model_card import ModelCard
-from service.streaming.events import EventParams, GestureEvent, levenshtein_accuracy
+from service.streaming.events import EventDetector, EventParams, GestureEvent, levenshtein_accuracy
 from service.streaming.segments import SegmentDetector, can_segment, decode_segments
-from service.streaming.windows import Predict, classify_windows
+from service.streaming.windows import Predict, WindowPrediction, replay, window_timeline
 from training.evaluation.clips import load_predictor
 
 DECODERS = ("segments", "live", "live-segments")
@@ -64,6 +64,26 @@ def load_streams(data: Path) -> list[tuple[str, np.ndarray, np.ndarray, dict]]:
     return out
 
 
+def decode(
+    decoder: str,
+    timeline: list[WindowPrediction],
+    rgb: np.ndarray | None,
+    depth: np.ndarray | None,
+    card: ModelCard,
+    predict: Predict,
+    params: EventParams | None = None,
+) -> list[GestureEvent]:
+    """The events one of DECODERS finds in a whole stream's window timeline."""
+    if decoder == "segments":
+        return decode_segments(timeline, rgb, depth, card, predict)
+    if decoder == "live-segments":
+        detector = SegmentDetector(card.labels)
+        events = replay(timeline, detector)
+        last = detector.flush()  # the stream has ended
+        return events if last is None else [*events, last]
+    return replay(timeline, EventDetector(card.labels, params or EventParams.for_model(card.events)))
+
+
 def evaluate_streams(
     model: Path,
     data: Path,
@@ -76,39 +96,52 @@ def evaluate_streams(
     """Per-stream scores and the totals (accuracy over all gestures, mean delay);
     `predictor`: `load_predictor(model)` already loaded; `decoder`: one of DECODERS (a
     model without `no_gesture` cannot segment: the live detector decodes)."""
-    if decoder not in DECODERS:
-        raise ValueError(f"decoder must be one of {', '.join(DECODERS)}, got {decoder!r}")
+    return evaluate_streams_by_decoder(model, data, (decoder,), hop, params, progress, predictor)[decoder]
+
+
+def evaluate_streams_by_decoder(
+    model: Path,
+    data: Path,
+    decoders: tuple[str, ...],
+    hop: int = 4,
+    params: EventParams | None = None,
+    progress: bool = True,
+    predictor: tuple[ModelCard, Predict] | None = None,
+) -> dict[str, tuple[list[StreamScore], dict]]:
+    """`evaluate_streams` for several decoders at the cost of one: each stream's window
+    timeline is computed once and decoded by each. Keyed by the decoder asked for."""
+    for decoder in decoders:
+        if decoder not in DECODERS:
+            raise ValueError(f"decoder must be one of {', '.join(DECODERS)}, got {decoder!r}")
     card, predict = predictor or load_predictor(model)
-    used = decoder if can_segment(card.labels) else "live"
-    scores = []
+    used = {d: d if can_segment(card.labels) else "live" for d in decoders}
+    scores: dict[str, list[StreamScore]] = {d: [] for d in decoders}
     for name, rgb, depth, meta in tqdm(load_streams(data), desc="streams", disable=not progress):
         rgb = rgb if "rgb" in card.modalities else None
         depth = depth if "depth" in card.modalities else None
-        detector = SegmentDetector(card.labels) if used == "live-segments" else None
-        timeline, events = classify_windows(rgb, depth, card, predict, hop, params, detector)
-        if detector is not None and (last := detector.flush()) is not None:  # the stream has ended
-            events.append(last)
-        if used == "segments":
-            events = decode_segments(timeline, rgb, depth, card, predict)
+        timeline = window_timeline(rgb, depth, card, predict, hop)
         truth = [g["label"] for g in meta["events"]]
-        detected = [e.label_id for e in events]
-        scores.append(
-            StreamScore(
-                name, truth, detected, levenshtein_accuracy(truth, detected), match_delays(meta["events"], events)
-            )
-        )
+        for decoder in decoders:
+            events = decode(used[decoder], timeline, rgb, depth, card, predict, params)
+            detected = [e.label_id for e in events]
+            accuracy = levenshtein_accuracy(truth, detected)
+            scores[decoder].append(StreamScore(name, truth, detected, accuracy, match_delays(meta["events"], events)))
+    return {d: (scores[d], _totals(scores[d], hop, used[d], card)) for d in decoders}
+
+
+def _totals(scores: list[StreamScore], hop: int, decoder: str, card: ModelCard) -> dict:
+    """Accuracy over all gestures, mean delay and what was measured."""
     n = sum(len(s.truth) for s in scores)
     errors = sum(len(s.truth) - s.accuracy * len(s.truth) for s in scores)
     delays = [d for s in scores for d in s.delays]
-    totals = {
+    return {
         "levenshtein_accuracy": (n - errors) / n if n else 0.0,
         "gestures": n,
         "events": sum(len(s.detected) for s in scores),
         "mean_delay_frames": float(np.mean(delays)) if delays else None,
         "matched": len(delays),
         "hop": hop,
-        "decoder": used,
+        "decoder": decoder,
         "stream_window": card.stream_window,
         "labels": list(card.labels),
     }
-    return scores, totals

@@ -120,3 +120,26 @@ def test_evaluate_stream_decodes_as_uploads_by_default_or_as_live_streams(stream
     bad = run("--decoder", "offline")
     assert bad.returncode != 0 and "--decoder must be one of segments, live, live-segments" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_several_decoders_share_one_timeline_and_score_as_each_alone(streams, tiny):
+    from training.evaluation.clips import load_predictor
+    from training.evaluation.streams import DECODERS, evaluate_streams, evaluate_streams_by_decoder
+
+    card, predict = load_predictor(tiny)
+    calls = {"n": 0}
+
+    def counted(inputs):  # noqa: ANN001, ANN202
+        calls["n"] += 1
+        return predict(inputs)
+
+    together = evaluate_streams_by_decoder(tiny, streams, DECODERS, progress=False, predictor=(card, counted))
+    runs_together, calls["n"] = calls["n"], 0
+    evaluate_streams(tiny, streams, progress=False, predictor=(card, counted), decoder="segments")
+    assert runs_together == calls["n"] > 0  # the live decoders cost no model run of their own
+    for decoder in DECODERS:
+        scores, totals = evaluate_streams(tiny, streams, progress=False, predictor=(card, predict), decoder=decoder)
+        assert together[decoder][1] == totals
+        assert [s.detected for s in together[decoder][0]] == [s.detected for s in scores]
+    with pytest.raises(ValueError, match="decoder must be one of"):
+        evaluate_streams_by_decoder(tiny, streams, ("live", "offline"), progress=False, predictor=(card, predict))

@@ -76,3 +76,23 @@ def test_synth_command_refuses_an_unknown_style_in_one_line(tmp_path) -> None:
     res = run_gesture("synth", "--out", tmp_path / "x", "--clips-per-class", "1", "--styles", "kiosk,nope", timeout=120)
     assert res.returncode == 2
     assert "unknown style 'nope'" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_streams_rest_as_long_as_asked_between_gestures(tmp_path) -> None:
+    write_dataset(
+        tmp_path / "d", 1, 7, size=SIZE, streams=1, stream_gestures=4, workers=1, progress=False,
+        styles=("kiosk",), stream_gap=(12, 14),
+    )  # fmt: skip
+    meta = json.loads((tmp_path / "d" / "synth.json").read_text())
+    assert meta["stream_gap"] == [12, 14]
+    events = json.loads((tmp_path / "d" / "streams" / "stream_000.json").read_text())["events"]
+    rests = [b["start"] - a["end"] - 1 for a, b in zip(events, events[1:])]
+    assert len(rests) == 3 and all(12 <= r <= 14 for r in rests), rests
+    with pytest.raises(ValueError, match="12 <= MIN <= MAX"):
+        write_dataset(tmp_path / "e", 1, 7, size=SIZE, streams=1, progress=False, stream_gap=(8, 20))
+
+
+def test_synth_command_refuses_a_bad_stream_gap_in_one_line(tmp_path) -> None:
+    res = run_gesture("synth", "--out", tmp_path / "x", "--streams", "1", "--stream-gap", "20", timeout=120)
+    assert res.returncode == 2
+    assert "--stream-gap must be MIN,MAX" in res.stderr and "Traceback" not in res.stderr

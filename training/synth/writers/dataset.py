@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from training.synth import classes as C
-from training.synth.constants import FPS, VERSION, VERSION_2
+from training.synth.constants import FPS, STREAM_GAP_FRAMES, VERSION, VERSION_2
 from training.synth.styles import check_styles
 from training.synth.writers.parallel import ClipTask, clip_tasks, run_parallel, split_rng, stream_rng
 from training.synth.writers.styled import render_styled_clip, render_styled_stream
@@ -123,8 +123,10 @@ def write_stream_files(
     Path(f"{stem}.json").write_text(json.dumps(meta, indent=1) + "\n")
 
 
-def _write_stream(index: int, root: Path, seed: int, size: int, n_gestures: int, styles: tuple[str, ...]) -> int:
-    stream = render_styled_stream(stream_rng(seed, index), size, n_gestures, styles)
+def _write_stream(
+    index: int, root: Path, seed: int, size: int, n_gestures: int, styles: tuple[str, ...], gap: tuple[int, int]
+) -> int:
+    stream = render_styled_stream(stream_rng(seed, index), size, n_gestures, styles, gap)
     write_stream_files(root / "streams", index, stream.rgb, stream.depth, stream.events)
     return stream.frames
 
@@ -192,6 +194,7 @@ def _synth_params(
     stream_gestures: int,
     valid_fraction: float,
     styles: tuple[str, ...],
+    stream_gap: tuple[int, int],
 ) -> dict[str, object]:
     """The generator parameters recorded in `synth.json`."""
     return {
@@ -203,6 +206,7 @@ def _synth_params(
         "clips_per_class": clips_per_class,
         "streams": streams,
         "stream_gestures": stream_gestures,
+        "stream_gap": list(stream_gap),
         "valid_fraction": valid_fraction,
         "fps": FPS,
         "classes": list(C.CLASS_NAMES),
@@ -220,6 +224,7 @@ def write_dataset(
     progress: bool = True,
     stream_gestures: int = 8,
     styles: tuple[str, ...] = ("v1",),
+    stream_gap: tuple[int, int] = STREAM_GAP_FRAMES,
 ) -> DatasetSummary:
     """Renders and writes a SynthGesture-RGBD dataset (see the module docstring).
 
@@ -238,18 +243,24 @@ def write_dataset(
         stream_gestures: gestures per stream.
         styles: `("v1",)` for the version-1 renderer, or v2 styles to draw each clip's
             and stream's style from (`training/synth/styles.py`).
+        stream_gap: inclusive range of the `no_gesture` stretches between a stream's
+            gestures, frames (at least 12).
 
     Returns:
         A summary of what was written.
     """
     styles = check_styles(styles)
+    if stream_gap[0] < 12 or stream_gap[1] < stream_gap[0]:
+        raise ValueError(f"stream gap must be MIN, MAX frames with 12 <= MIN <= MAX, got {stream_gap}")
     started = time.perf_counter()
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
     rows, train, valid = _write_clips(root, clips_per_class, seed, size, valid_fraction, workers, progress, styles)
-    write = partial(_write_stream, root=root, seed=seed, size=size, n_gestures=stream_gestures, styles=styles)
+    write = partial(
+        _write_stream, root=root, seed=seed, size=size, n_gestures=stream_gestures, styles=styles, gap=stream_gap
+    )
     stream_frames = run_parallel(write, list(range(streams)), workers, progress and streams > 0, "streams")
-    params = _synth_params(seed, size, clips_per_class, streams, stream_gestures, valid_fraction, styles)
+    params = _synth_params(seed, size, clips_per_class, streams, stream_gestures, valid_fraction, styles, stream_gap)
     (root / "synth.json").write_text(json.dumps(params, indent=1) + "\n")
     return DatasetSummary(
         out=root,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from training.synth.constants import STREAM_GAP_FRAMES
 from training.synth.render import Clip, Stream, render_clip, render_stream
 from training.synth.styles import check_styles
 
@@ -18,10 +19,17 @@ def render_styled_clip(label: int, rng: np.random.Generator, size: int, styles: 
     return render_clip_v2(label, rng, size=size, styles=styles)
 
 
-def render_styled_stream(rng: np.random.Generator, size: int, n_gestures: int, styles: tuple[str, ...]) -> Stream:
-    """One continuous stream of `n_gestures` gestures in one of `styles`."""
+def render_styled_stream(
+    rng: np.random.Generator,
+    size: int,
+    n_gestures: int,
+    styles: tuple[str, ...],
+    gap: tuple[int, int] = STREAM_GAP_FRAMES,
+) -> Stream:
+    """One continuous stream of `n_gestures` gestures in one of `styles`, separated by
+    `no_gesture` stretches of gap[0]..gap[1] frames."""
     if check_styles(styles) == ("v1",):
-        return render_stream(rng, size=size, n_gestures=n_gestures)
+        return render_stream(rng, size=size, n_gestures=n_gestures, gap=gap)
     from training.synth.render_v2 import render_stream_v2
 
-    return render_stream_v2(rng, size=size, n_gestures=n_gestures, styles=styles)
+    return render_stream_v2(rng, size=size, n_gestures=n_gestures, styles=styles, gap=gap)
