@@ -39,16 +39,12 @@ class SegmentParams:
     """background: a window is part of a gesture while p(no_gesture) is below it;
     min_windows: shortest segment that is an event; span_margin: the gesture-span clip's
     widening on each side, as a fraction of the streaming window; span_weight: that clip's
-    weight against the segment's mean window probabilities (0: windows only); split: a
-    segment is cut in two at a window whose p(no_gesture) is a local peak of at least this
-    (two gestures with too short a rest between them for the background to win), where
-    both parts keep `min_windows` (1 or more: never)."""
+    weight against the segment's mean window probabilities (0: windows only)."""
 
     background: float = 0.5
     min_windows: int = 3
     span_margin: float = 1 / 3
     span_weight: float = 0.5
-    split: float = 1.0
 
 
 def can_segment(labels: Sequence[str]) -> bool:
@@ -76,26 +72,9 @@ def segments(timeline: Sequence[WindowPrediction], background_id: int, params: S
             start = i
         elif not active and start is not None:
             if i - start >= params.min_windows:
-                found.extend(_split(timeline, range(start, i), background_id, params))
+                found.append(range(start, i))
             start = None
     return found
-
-
-def _split(timeline: Sequence[WindowPrediction], seg: range, background_id: int, params: SegmentParams) -> list[range]:
-    """`seg` cut at its highest local peak of p(no_gesture) that reaches `params.split` and
-    leaves `min_windows` on each side (the peak window itself belongs to neither), then
-    each part the same way; [seg] when there is none."""
-    p = [timeline[i].probs[background_id] for i in seg]
-    k = params.min_windows
-    peaks = [j for j in range(k, len(p) - k) if p[j] >= params.split and p[j] >= p[j - 1] and p[j] >= p[j + 1]]
-    if not peaks:
-        return [seg]
-    j = max(peaks, key=lambda x: p[x])
-    cut = seg.start + j
-    return [
-        *_split(timeline, range(seg.start, cut), background_id, params),
-        *_split(timeline, range(cut + 1, seg.stop), background_id, params),
-    ]
 
 
 def gesture_span(

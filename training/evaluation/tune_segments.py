@@ -2,11 +2,12 @@
 timeline is computed once, then decoded with every setting of a small grid.
 
     python -m training.evaluation.tune_segments --model MODEL.onnx --data DIR [DIR ...] \
-        [--split 1.0,0.3,0.2] [--min-windows 3]
+        [--background 0.5,0.6] [--min-windows 3,4] [--span-margin 0.333] [--span-weight 0.5]
 
 prints one line per setting and set: Levenshtein accuracy over all gestures and the number
-of events. The split grid is `SegmentParams.split` (1.0: never split); each set's streams
-come from `gesture synth --streams` (see BENCHMARKS.md, "Stream decoding").
+of events, for every combination of the `SegmentParams` values given (defaults: the shipped
+ones). Each set's streams come from `gesture synth --streams` (BENCHMARKS.md, "Stream
+decoding").
 """
 
 from __future__ import annotations
@@ -47,19 +48,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, required=True)
     parser.add_argument("--data", type=Path, nargs="+", required=True)
-    parser.add_argument("--split", default="1.0,0.3,0.2", help="split thresholds to try, comma-separated")
-    parser.add_argument("--min-windows", default="3", help="shortest segments to try, comma-separated")
+    parser.add_argument("--background", default=str(SegmentParams.background), help="thresholds to try, a,b,...")
+    parser.add_argument("--min-windows", default=str(SegmentParams.min_windows), help="shortest segments to try")
+    parser.add_argument("--span-margin", default=str(SegmentParams.span_margin), help="span margins to try")
+    parser.add_argument("--span-weight", default=str(SegmentParams.span_weight), help="span clip weights to try")
     args = parser.parse_args(argv)
     base = SegmentParams()
     grid = [
-        dataclasses.replace(base, split=float(s), min_windows=int(m))
+        dataclasses.replace(base, background=float(s), min_windows=int(m), span_margin=float(a), span_weight=float(w))
         for m in args.min_windows.split(",")
-        for s in args.split.split(",")
+        for s in args.background.split(",")
+        for a in args.span_margin.split(",")
+        for w in args.span_weight.split(",")
     ]
     for data in args.data:
         for params, (accuracy, gestures, events) in zip(grid, score_grid(args.model, data, grid)):
             print(
-                f"{data}\tsplit {params.split:.2f}\tmin_windows {params.min_windows}\t"
+                f"{data}\tbackground {params.background:.2f}\tmin_windows {params.min_windows}\t"
+                f"margin {params.span_margin:.3f}\tweight {params.span_weight:.2f}\t"
                 f"{100 * accuracy:.1f} %\t{gestures} gestures\t{events} events",
                 flush=True,
             )

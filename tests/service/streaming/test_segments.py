@@ -62,19 +62,6 @@ def test_segments_are_runs_of_gesture_windows_at_least_min_windows_long():
     assert segments(unsure, 0, SegmentParams(background=0.3, min_windows=3)) == [range(1, 4)]
 
 
-def test_a_segment_is_split_where_the_background_peaks_between_two_gestures():
-    # Two gestures with a rest too short for no_gesture to win: it only rises to 0.4.
-    probs = [0.05, 0.1, 0.1, 0.2, 0.4, 0.3, 0.1, 0.1, 0.05]
-    tl = [WindowPrediction(i * HOP, i * HOP + WINDOW - 1, np.array([p, 1 - p, 0, 0])) for i, p in enumerate(probs)]
-    assert segments(tl, 0, SegmentParams()) == [range(0, 9)]  # by default: one segment
-    assert segments(tl, 0, SegmentParams(split=0.35)) == [range(0, 4), range(5, 9)]  # the peak belongs to neither
-    assert segments(tl, 0, SegmentParams(split=0.45)) == [range(0, 9)]  # the peak is too low
-    assert segments(tl, 0, SegmentParams(split=0.35, min_windows=5)) == [range(0, 9)]  # parts too short
-    near_edge = [0.1, 0.4, 0.1, 0.1, 0.1, 0.1]  # a peak with one window before it is not a split
-    tl = [WindowPrediction(i * HOP, i * HOP + WINDOW - 1, np.array([p, 1 - p, 0, 0])) for i, p in enumerate(near_edge)]
-    assert segments(tl, 0, SegmentParams(split=0.35)) == [range(0, 6)]
-
-
 def test_a_partial_gesture_at_either_edge_does_not_fire_its_own_event():
     # a circle whose first and last windows see only half of it and read as swipes
     tops = [0, 0, 1, 1, 2, 2, 2, 2, 2, 1, 1, 1, 0, 0]

@@ -242,6 +242,9 @@ def gap_fields(
     if after is None:
         return concat([hold(before, hold_a), negative_fields(negative, before, frames - hold_a, size, hand_px)])
     middle = frames - hold_a - hold_b
+    if middle < 3:  # a rest shorter than the performer's pauses: they shrink, the hand glides on
+        hold_a = (frames - 3) // 2
+        return concat([hold(before, hold_a), glide(before, after, 3), hold(after, frames - 3 - hold_a)])
     move = max(middle // 3, 1)
     if _close(before, after, size, move):
         return concat(
