@@ -143,3 +143,18 @@ def test_several_decoders_share_one_timeline_and_score_as_each_alone(streams, ti
         assert [s.detected for s in together[decoder][0]] == [s.detected for s in scores]
     with pytest.raises(ValueError, match="decoder must be one of"):
         evaluate_streams_by_decoder(tiny, streams, ("live", "offline"), progress=False, predictor=(card, predict))
+
+
+def test_tune_segments_scores_every_setting_on_one_timeline_per_stream(streams, tiny, capsys):
+    from service.streaming.segments import SegmentParams
+    from training.evaluation.streams import evaluate_streams
+    from training.evaluation.tune_segments import main, score_grid
+
+    rows = score_grid(tiny, streams, [SegmentParams(), SegmentParams(span_weight=0.0)])
+    _, totals = evaluate_streams(tiny, streams, progress=False)  # the shipped settings, decoded as uploads
+    assert len(rows) == 2 and rows[0][1:] == (totals["gestures"], totals["events"])
+    assert rows[0][0] == pytest.approx(totals["levenshtein_accuracy"])
+    assert rows[1][1] == totals["gestures"] and 0.0 <= rows[1][0] <= 1.0
+    assert main(["--model", str(tiny), "--data", str(streams), "--min-windows", "2,3", "--span-weight", "0,0.5"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 4 and all(f"{totals['gestures']} gestures" in line for line in lines)
