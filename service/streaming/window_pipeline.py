@@ -126,6 +126,10 @@ class WindowPipeline:
             self._skip(held.window)
             self._busy = False
             return None
+        except Exception as exc:  # never leave the stream waiting on a window that never ran
+            self._busy = False
+            self.emit({"type": "error", "error": "inference_failed", "detail": str(exc)})
+            return None
         self._busy = True
         return Submitted(held.session, held.window, future, held.received)
 

@@ -220,3 +220,21 @@ def test_a_full_queue_skips_the_window_and_a_failed_batch_is_reported(runtime, m
     assert messages == [{"type": "error", "error": "inference_failed", "detail": "boom"}]
     assert pipeline.counts == {"windows": 0, "skipped": 2, "events": 0}
     assert _sample(metrics, "gesture_windows_skipped_total") == 2
+
+
+def test_a_window_that_cannot_be_submitted_is_reported_and_frees_the_stream(runtime, monkeypatch):
+    session, (window, held) = _due_windows(runtime, 2)
+    pipeline, messages, _ = _pipeline(runtime)
+    submitted = pipeline.submit(session, window)
+    assert submitted is not None and pipeline.submit(session, held) is None
+    submitted.future.result(timeout=60)
+
+    def broken(inputs: dict) -> Future:
+        raise RuntimeError("model gone")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(runtime, "submit", broken)
+        assert pipeline.finish(submitted) is None  # the held window could not start
+    assert [m["type"] for m in messages] == ["prediction", "error"] and messages[1]["detail"] == "model gone"
+    assert not pipeline.busy and not pipeline.holding
+
