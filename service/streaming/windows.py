@@ -79,6 +79,11 @@ def replay(timeline: list[WindowPrediction], detector: EventDetector) -> list[Ge
     return events
 
 
+def default_detector(card: ModelCard, params: EventParams | None = None) -> EventDetector:
+    """The live detector with `params`, else the settings in the model's card."""
+    return EventDetector(card.labels, params or EventParams.for_model(card.events))
+
+
 def classify_windows(
     rgb: np.ndarray | None,
     depth: np.ndarray | None,
@@ -90,6 +95,6 @@ def classify_windows(
 ) -> tuple[list[WindowPrediction], list[GestureEvent]]:
     """Slide over a whole recording; returns the timeline and the detected events (by
     `detector`, default: one with `params` or the card's settings)."""
-    detector = detector or EventDetector(card.labels, params or EventParams.for_model(card.events))
+    detector = detector or default_detector(card, params)
     timeline = window_timeline(rgb, depth, card, predict, hop)
     return timeline, replay(timeline, detector)

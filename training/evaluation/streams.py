@@ -17,9 +17,9 @@ import numpy as np
 from tqdm import tqdm
 
 from service.inference.model_card import ModelCard
-from service.streaming.events import EventDetector, EventParams, GestureEvent, levenshtein_accuracy
+from service.streaming.events import EventParams, GestureEvent, levenshtein_accuracy
 from service.streaming.segments import SegmentDetector, can_segment, decode_segments
-from service.streaming.windows import Predict, WindowPrediction, replay, window_timeline
+from service.streaming.windows import Predict, WindowPrediction, default_detector, replay, window_timeline
 from training.evaluation.clips import load_predictor
 
 DECODERS = ("segments", "live", "live-segments")
@@ -81,7 +81,7 @@ def decode(
         events = replay(timeline, detector)
         last = detector.flush()  # the stream has ended
         return events if last is None else [*events, last]
-    return replay(timeline, EventDetector(card.labels, params or EventParams.for_model(card.events)))
+    return replay(timeline, default_detector(card, params))
 
 
 def evaluate_streams(
