@@ -193,6 +193,9 @@ def serve(
         log_level=settings.log_level,
         log_config=uvicorn_log_config(settings.log_level),
         ws_max_size=16 * 1024 * 1024,
+        # Frames are JPEG/PNG already: compressing them again only costs CPU on both sides,
+        # and inflating on the event loop delays its pings (BENCHMARKS.md, "Soak")
+        ws_per_message_deflate=False,
         server_header=False,
         timeout_graceful_shutdown=int(settings.shutdown_grace_s),
     )

@@ -305,7 +305,8 @@ class StreamClient:
 
     async def __aenter__(self) -> StreamClient:
         headers = {"X-API-Key": self.api_key} if self.api_key else None
-        self._ws = await connect(self.url, additional_headers=headers, max_queue=None)
+        # no per-message deflate: frames are JPEG/PNG already, compressing them again only costs CPU
+        self._ws = await connect(self.url, additional_headers=headers, max_queue=None, compression=None)
         await self._ws.send(json.dumps(self.start))
         message = json.loads(await self._ws.recv())
         if message.get("type") != "ready":

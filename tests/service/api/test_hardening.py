@@ -188,6 +188,17 @@ def test_a_page_of_another_origin_cannot_open_a_websocket(server):
         start_stream(ws, 64, 64)
 
 
+def test_the_server_declines_compressing_frames_a_client_offers_to_compress(server):
+    # Frames are JPEG/PNG already; per-message deflate on them cost so much CPU (the client
+    # deflating, the server inflating on its event loop) that 320 px soak streams lost their
+    # keepalive pings (BENCHMARKS.md, "Soak"). The client here offers it, as websockets does.
+    url, _ = server
+    with connect(f"{url.replace('http', 'ws')}/v1/stream", additional_headers=AUTH, compression="deflate") as ws:
+        assert ws.request.headers.get("Sec-WebSocket-Extensions", "").startswith("permessage-deflate")
+        assert ws.response.headers.get("Sec-WebSocket-Extensions") is None
+        start_stream(ws, 64, 64)
+
+
 def test_the_page_has_security_headers_and_metrics_no_paths(server):
     url, _ = server
     page = httpx.get(f"{url}/")

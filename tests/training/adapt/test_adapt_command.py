@@ -40,7 +40,9 @@ def test_adapt_writes_a_model_for_the_new_vocabulary_with_its_card(tmp_path, sou
     takes = tmp_path / "takes"
     write_vocabulary_set(source, takes, VOCAB, 0, 5)
     out = tmp_path / "adapted.onnx"
-    res = run_gesture("adapt", "--data", takes, "--out", out, "--base", staged_tiny, "--minutes", 1, "--json")
+    res = run_gesture(
+        "adapt", "--data", takes, "--out", out, "--base", staged_tiny, "--minutes", 1, "--retrain", "temporal", "--json"
+    )
     assert res.returncode == 0, res.stdout + res.stderr
     report = json.loads(res.stdout)
     assert report["labels"] == ["back", "next", "idle"]
@@ -87,10 +89,22 @@ def test_two_takes_per_class_retrain_the_heads_only_and_hold_nothing_out(tmp_pat
     ((net, card, out),) = exported
     assert out == tmp_path / "a.onnx" and card.labels == report["labels"] and net.cfg.num_classes == 13
     assert card.adapted["takes"] == {name: 2 for name in report["labels"]}
-    # every class known to the base, few takes: the user is told what the benchmark found
-    (warning,) = report["warnings"]
-    assert "every class is one the base model knows" in warning and "2 training takes" in warning
-    assert any(line.startswith("warning: every class is one the base model knows") for line in said)
+    # the class rows alone kept the base's accuracy on the benchmark: nothing to warn about
+    assert report["warnings"] == [] and not any(line.startswith("warning:") for line in said)
+
+
+def test_few_takes_retrain_the_heads_and_known_classes_retrained_deeper_are_warned_about():
+    from training.adapt.fit import choose_parts
+    from training.adapt.run import _warnings
+
+    assert [choose_parts(n) for n in (2, 4, 7, 8, 20)] == ["head"] * 3 + ["temporal"] * 2
+    known = ["push", "pull"]
+    (warning,) = _warnings(known, known, 4, "temporal")
+    assert "every class is one the base model knows" in warning and "4 training takes" in warning
+    assert "--retrain head" in warning
+    assert _warnings(known, known, 4, "head") == []  # the rows alone: the base's accuracy kept
+    assert _warnings(known, known, 10, "temporal") == []  # enough takes
+    assert _warnings(known, [*known, "next"], 4, "temporal") == []  # a new name: nothing to compare
 
 
 def test_the_benchmark_control_trains_the_same_takes_from_random_weights(tmp_path, source, staged_tiny):
