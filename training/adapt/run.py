@@ -14,7 +14,7 @@ from typing import Any
 
 from service.streaming.events import EventParams
 from training.adapt.detector import tune_detector
-from training.adapt.fit import choose_parts, fit, predict
+from training.adapt.fit import HEAD_ONLY_BELOW, choose_parts, fit, predict
 from training.adapt.onnx_weights import read_network
 from training.adapt.report import held_out_scores
 from training.adapt.takes import load_takes, stratified_split
@@ -187,10 +187,6 @@ def adapt(opts: AdaptOptions, say: Callable[[str], None] = lambda _m: None) -> d
     return report
 
 
-# below this many training takes per class, retraining known classes after the trunk lost accuracy
-KNOWN_CLASSES_TAKES = 10
-
-
 def _warnings(known: list[str], labels: list[str], fewest: int, parts: str) -> list[str]:
     """What the user should know before switching to the adapted model (BENCHMARKS.md, adapt).
 
@@ -199,11 +195,11 @@ def _warnings(known: list[str], labels: list[str], fewest: int, parts: str) -> l
         fewest: training takes of the smallest class.
         parts: what the run retrains (`head` or `temporal`).
     """
-    if len(known) == len(labels) and parts == "temporal" and fewest < KNOWN_CLASSES_TAKES:
+    if len(known) == len(labels) and parts == "temporal" and fewest < HEAD_ONLY_BELOW:
         return [
             f"every class is one the base model knows, and the smallest has {fewest} training takes: on a "
             f"style the base never saw, retraining known classes after the trunk on fewer than "
-            f"{KNOWN_CLASSES_TAKES} takes each lost 8-12 points of top-1 against the base model on new takes, "
+            f"{HEAD_ONLY_BELOW} takes each lost 8-12 points of top-1 against the base model on new takes, "
             "where `--retrain head` kept the base's accuracy (BENCHMARKS.md, adapt); compare both with "
             "`gesture evaluate` on takes of your own before switching"
         ]
