@@ -71,6 +71,12 @@ class Settings(BaseSettings):
         description="glibc malloc arenas at most (0: glibc's default, 8 per core); fewer keep the resident "
         "size near what the streams need after load (service/api/memory.py).",
     )
+    idle_give_back_s: float = Field(
+        2.0,
+        ge=0,
+        description="seconds with no stream, feed or request on the model after which onnxruntime's memory "
+        "arenas and glibc's heaps are given back to the system (0: never; service/inference/runtime.py).",
+    )
     log_level: str = "info"
     camera: str | None = Field(
         None, description="Serve a local RealSense camera as live feed 'camera': its serial, or 'first'."

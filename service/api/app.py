@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from service.api.errors import install_error_handlers
 from service.api.lifespan import lifespan
 from service.api.log_format import configure_logging
-from service.api.memory import limit_arenas
+from service.api.memory import give_back_always, limit_arenas
 from service.api.middleware import install_middleware
 from service.api.openapi import install_openapi
 from service.api.routes.health import router as health_router
@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Real-time RGB-D gesture recognition (DSN/DTN/RCM/CAPF, CVPR 2022).",
     )
     teacher = Teacher(settings.teach_dir, settings.teach_adapt_nice)
-    app.state.service = ServiceState(settings, metrics, Runtime(settings, metrics), teacher=teacher)
+    app.state.service = ServiceState(settings, metrics, Runtime(settings, metrics, give_back_always), teacher=teacher)
     install_middleware(app, settings, metrics)
     install_error_handlers(app)
     for router in (health_router, rest_router, stream_router, live_router, teach_router):

@@ -5,7 +5,8 @@ allocates concurrently an arena of its own (up to 8 per core) and keeps freed me
 them: after a burst of streams the server's resident size stays near its peak. Two glibc
 knobs bound that: fewer arenas (set once, before the worker threads start) and
 `malloc_trim`, which returns the free memory of every arena to the system (called when the
-last stream closes and after an upload has been answered). Elsewhere than on glibc both are
+last stream closes, after an upload has been answered, and once the model has had no user
+for a while, after onnxruntime's own arenas shrank: `Runtime.after_idle`). Elsewhere than on glibc both are
 no-ops.
 """
 
@@ -49,16 +50,21 @@ def limit_arenas(arenas: int) -> bool:
     return bool(libc.mallopt(M_ARENA_MAX, arenas))
 
 
-def give_back() -> bool:
-    """Return free heap memory to the system, at most once per `MIN_TRIM_INTERVAL_S`;
-    True if memory was released."""
+def give_back_always() -> bool:
+    """`give_back` now, whenever it last ran (the runtime's idle give-back)."""
+    return give_back(always=True)
+
+
+def give_back(always: bool = False) -> bool:
+    """Return free heap memory to the system, at most once per `MIN_TRIM_INTERVAL_S` unless
+    `always`; True if memory was released."""
     global _last_trim
     libc = _glibc()
     if libc is None:
         return False
     with _lock:
         now = time.monotonic()
-        if now - _last_trim < MIN_TRIM_INTERVAL_S:
+        if now - _last_trim < MIN_TRIM_INTERVAL_S and not always:
             return False
         _last_trim = now
     return bool(libc.malloc_trim(0))

@@ -29,7 +29,7 @@ async def switch_model(state: ServiceState, path: Path) -> Runtime:
         raise Conflict("another model switch is loading a model now")
     state.switching = True
     try:
-        new = Runtime(state.settings.model_copy(update={"model": Path(path)}), state.metrics)
+        new = Runtime(state.settings.model_copy(update={"model": Path(path)}), state.metrics, state.runtime.after_idle)
         try:
             await asyncio.get_running_loop().run_in_executor(None, new.start)
         except Exception as exc:  # a broken file: say why, keep serving the old model

@@ -67,6 +67,14 @@ def _provider_list(options: SessionOptions) -> list[str | tuple[str, dict[str, s
     return chosen
 
 
+def shrink_arenas_options() -> ort.RunOptions:
+    """Run options that make a run give onnxruntime's CPU arena back to the system when it
+    ends: every chunk the arena grew by and holds free (its first chunk stays)."""
+    options = ort.RunOptions()
+    options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+    return options
+
+
 def session_for(path: str, options: SessionOptions) -> ort.InferenceSession:
     """An onnxruntime session on the preferred providers that exist.
 
@@ -101,10 +109,10 @@ class OnnxModel:
             raise ModelCardError(f"{self.path}: inputs {sorted(inputs)} do not match modalities {self.card.modalities}")
         log.info("loaded %s on %s", self.path, self.providers)
 
-    def run(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def run(self, inputs: dict[str, np.ndarray], options: ort.RunOptions | None = None) -> dict[str, np.ndarray]:
         """uint8 [B, T, H, W, 3] per modality -> every output, float32 [B, K]."""
         names = [o.name for o in self.session.get_outputs()]
-        return dict(zip(names, self.session.run(names, inputs)))
+        return dict(zip(names, self.session.run(names, inputs, options)))
 
     def logits(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
         """The first output (`logits`) [B, K]."""

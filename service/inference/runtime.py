@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
+import onnxruntime as ort
 
 from service.inference.model_card import ModelCardError
-from service.inference.onnx_session import OnnxModel, SessionOptions
+from service.inference.onnx_session import OnnxModel, SessionOptions, shrink_arenas_options
 from service.inference.prometheus import Metrics
 from service.inference.scheduler import InferenceScheduler
 from service.inference.stages import Stages, load_stages, window_feeds
@@ -30,11 +33,20 @@ class Runtime:
 
     When the server switches to another model, the old runtime is `retire`d: streams,
     feeds and requests that `acquire`d it finish on it, and its schedulers close when the
-    last of them `release`s it."""
+    last of them `release`s it.
 
-    def __init__(self, settings: Settings, metrics: Metrics) -> None:
+    Memory after load: onnxruntime's CPU arena grows with the largest batches a burst of
+    streams or uploads asked for and keeps that memory. When the last user has been gone
+    for `settings.idle_give_back_s`, a garbage collection (ended streams in reference
+    cycles still hold output rows, which pin the arena's regions), then one batch-1 run per
+    session with arena shrinkage give it back, and then `after_idle` runs (the server's
+    `malloc_trim`). Nothing runs
+    beside streams or requests: a user arriving first cancels it."""
+
+    def __init__(self, settings: Settings, metrics: Metrics, after_idle: Callable[[], object] | None = None) -> None:
         self.settings = settings
         self.metrics = metrics
+        self.after_idle = after_idle
         self.ready = False
         self.model: OnnxModel | None = None
         self.scheduler: InferenceScheduler | None = None
@@ -46,6 +58,8 @@ class Runtime:
         self._users = 0
         self._retired = False
         self._lock = threading.Lock()
+        self._idle_timer: threading.Timer | None = None
+        self.idle_give_backs = 0  # times memory was given back after the last user left
 
     def start(self) -> None:
         """Blocking: load, warm up (first runs build kernels / TensorRT engines), then ready."""
@@ -105,17 +119,28 @@ class Runtime:
             workers=workers,
         )
 
-    def _warm_stages(self, stages: Stages) -> None:
+    def _warm_stages(self, stages: Stages, options: ort.RunOptions | None = None) -> None:
         """One update of a full window from the empty state, then one of a single frame."""
         card = self.model.card  # type: ignore[union-attr]
         state = dict(stages.zero_state)
         features = {}
         for new in (card.frames, 1):
             feeds = {m: np.zeros((1, new, card.height, card.width, 3), np.uint8) for m in card.modalities}
-            out = stages.frame.run({**feeds, "seen": np.full(1, card.frames + 1 - new, np.int64), **state})
+            out = stages.frame.run({**feeds, "seen": np.full(1, card.frames + 1 - new, np.int64), **state}, options)
             state = {n: out[f"next_{n}"] for n in stages.state_names}
             features = features or window_feeds(out)
-        stages.window.run(features)
+        stages.window.run(features, options)
+
+    def shrink_arenas(self) -> None:
+        """Blocking: one batch-1 run of the full model and of each stage that gives back
+        what onnxruntime's CPU arena holds free (a few hundred ms on 2 cores)."""
+        assert self.model is not None
+        card = self.model.card
+        options = shrink_arenas_options()
+        window = np.zeros((1, card.frames, card.height, card.width, 3), np.uint8)
+        self.model.run({m: window for m in card.modalities}, options)
+        if self.stages is not None:
+            self._warm_stages(self.stages, options)
 
     def submit(self, inputs: dict[str, np.ndarray]) -> Future:
         """Queue one full-model window {modality: [1, T, H, W, 3]}; the future resolves to
@@ -185,15 +210,44 @@ class Runtime:
         """Count a user (a stream, a feed, a request) that must finish on this model."""
         with self._lock:
             self._users += 1
+            self._cancel_idle_timer()
         return self
 
     def release(self) -> None:
-        """A user is done; a retired runtime closes when its last user is."""
+        """A user is done; a retired runtime closes when its last user is, a serving one
+        gives memory back once nobody has used it for `settings.idle_give_back_s`."""
         with self._lock:
             self._users -= 1
             close = self._retired and self._users == 0
+            idle = not self._retired and self._users == 0
+            if idle and self.settings.idle_give_back_s > 0:
+                self._cancel_idle_timer()
+                self._idle_timer = threading.Timer(self.settings.idle_give_back_s, self._give_back_if_idle)
+                self._idle_timer.daemon = True
+                self._idle_timer.start()
         if close:
             self._close_in_background()
+
+    def _cancel_idle_timer(self) -> None:
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
+
+    def _give_back_if_idle(self) -> None:
+        with self._lock:
+            if self._users or self._retired or not self.ready:
+                return
+            self._idle_timer = None
+        gc.collect()  # see the class docstring: cyclic garbage pins arena regions
+        try:
+            self.shrink_arenas()
+        except Exception as exc:  # a failed give-back must not take the server down: say so and serve on
+            log.warning("giving memory back after load failed: %s", exc)
+            return
+        if self.after_idle is not None:
+            self.after_idle()
+        self.idle_give_backs += 1
+        log.debug("memory given back after the last user left")
 
     def retire(self) -> None:
         """Another model took over: close once no user is left (now, if none is)."""
@@ -218,6 +272,8 @@ class Runtime:
 
     def stop(self) -> None:
         """Not ready any more; every scheduler finishes the work already queued, then stops."""
+        with self._lock:
+            self._cancel_idle_timer()
         self.ready = False
         self.metrics.ready.set(0)
         self._close_schedulers()

@@ -127,14 +127,22 @@ class InferenceScheduler:
         return batch, False
 
     def _loop(self) -> None:
-        stop = False
-        while not stop:
+        while True:
             first = self._queue.get()
-            if first is None:
+            if first is None or self._serve(first):
                 break
-            batch, stop = self._collect(first)
-            for group in _same_shapes(batch):
-                self._run_group(group)
+            del first  # nothing of a served batch may stay referenced while the worker waits
+
+    def _serve(self, first: _Request) -> bool:
+        """Collect a batch from `first` on and run it; True once the scheduler is closing.
+
+        A helper of its own, so that the batch dies when it returns: a worker waiting for
+        the next request would otherwise keep its last batch, whose output rows hold
+        onnxruntime's memory and pin a region of its arena against shrinkage."""
+        batch, stop = self._collect(first)
+        for group in _same_shapes(batch):
+            self._run_group(group)
+        return stop
 
     def _run_group(self, batch: list[_Request]) -> None:
         started = time.perf_counter()

@@ -49,9 +49,9 @@ class StageRunner:
         self.inputs = {i.name: i for i in self.session.get_inputs()}
         self.output_names = [o.name for o in self.session.get_outputs()]
 
-    def run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def run(self, feeds: dict[str, np.ndarray], options: ort.RunOptions | None = None) -> dict[str, np.ndarray]:
         """Batched feeds -> every output by name."""
-        return dict(zip(self.output_names, self.session.run(self.output_names, feeds)))
+        return dict(zip(self.output_names, self.session.run(self.output_names, feeds, options)))
 
 
 @dataclass

@@ -3,7 +3,8 @@ stream paced at 30 fps for S seconds, all at once, on the same machine (the audi
 overload: more streams than 2 cores decode). It records, per stream, whether the
 connection lasted to its final stats, and the frames shed, windows classified and skipped
 that the server reported; and the server's resident memory over the run (VmRSS every
-second, and VmHWM at the end)."""
+second, VmHWM at the end, and VmRSS once the server has been idle long enough to give
+memory back: `AFTER_S` after the last stream)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,11 @@ from pathlib import Path
 from rich.table import Table
 from websockets.asyncio.client import connect
 
+from service.settings import Settings
 from training.bench.capacity import FPS, HOP, Server, encoded_frames, send_paced
 from training.bench.report import machine_line, print_table, write_section
+
+AFTER_S = Settings().idle_give_back_s + 3.0  # the server's idle give-back, and time for it to run
 
 
 @dataclass(frozen=True)
@@ -61,9 +65,9 @@ def _rss_mb(pid: int, key: str) -> float:
     return 0.0
 
 
-def soak(model: Path, streams: int, seconds: float, size: int) -> tuple[list[StreamOutcome], list[float], float]:
-    """Run the streams; returns their outcomes, the server's RSS samples (MiB, one a second)
-    and its peak RSS (MiB)."""
+def soak(model: Path, streams: int, seconds: float, size: int) -> tuple[list[StreamOutcome], list[float], float, float]:
+    """Run the streams; returns their outcomes, the server's RSS samples (MiB, one a second),
+    its peak RSS and its RSS `AFTER_S` after the last stream ended (MiB)."""
     frames = encoded_frames(seconds, size)
     with Server(model, incremental=True, max_streams=streams) as server:
         pid = server.proc.pid
@@ -87,10 +91,14 @@ def soak(model: Path, streams: int, seconds: float, size: int) -> tuple[list[Str
         done.set()
         sampler.join()
         peak = _rss_mb(pid, "VmHWM")
-    return outcomes, samples, peak
+        time.sleep(AFTER_S)
+        after = _rss_mb(pid, "VmRSS")
+    return outcomes, samples, peak, after
 
 
-def render(outcomes: list[StreamOutcome], samples: list[float], peak: float, command: str, size: int) -> str:
+def render(
+    outcomes: list[StreamOutcome], samples: list[float], peak: float, after: float, command: str, size: int
+) -> str:
     kept = sum(o.final is not None for o in outcomes)
     total = lambda key: sum((o.final or {}).get(key, 0) or 0 for o in outcomes)  # noqa: E731
     lines = [
@@ -104,10 +112,11 @@ def render(outcomes: list[StreamOutcome], samples: list[float], peak: float, com
         "skips windows while one is in flight; a connection is kept when it ends with its final stats.",
         "",
         "| streams | kept to final stats | frames sent | shed unread | windows classified | windows skipped "
-        "| server RSS start / end / peak (MiB) |",
+        f"| server RSS start / end / peak / {AFTER_S:g} s after (MiB) |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | --- |",
         f"| {len(outcomes)} | {kept} | {total('frames')} | {total('shed')} | {total('windows')} | "
-        f"{total('skipped')} | {samples[0] if samples else 0:.0f} / {samples[-1] if samples else 0:.0f} / {peak:.0f} |",
+        f"{total('skipped')} | {samples[0] if samples else 0:.0f} / {samples[-1] if samples else 0:.0f} / {peak:.0f}"
+        f" / {after:.0f} |",
     ]
     lost = [o.close for o in outcomes if o.final is None]
     if lost:
@@ -116,7 +125,7 @@ def render(outcomes: list[StreamOutcome], samples: list[float], peak: float, com
 
 
 def run_soak_bench(model: Path, out: Path, streams: int, seconds: float, size: int, command: str) -> None:
-    outcomes, samples, peak = soak(model, streams, seconds, size)
+    outcomes, samples, peak, after = soak(model, streams, seconds, size)
     table = Table(title="soak")
     for col in ("stream", "final stats", "frames", "shed", "windows", "skipped", "close"):
         table.add_column(col)
@@ -129,4 +138,4 @@ def run_soak_bench(model: Path, out: Path, streams: int, seconds: float, size: i
         ]
         table.add_row(*row, o.close)
     print_table(table)
-    write_section(out, "soak", render(outcomes, samples, peak, command, size))
+    write_section(out, "soak", render(outcomes, samples, peak, after, command, size))
