@@ -1,7 +1,7 @@
 # The two commands of the README. Both set up what they need on a fresh Debian machine.
 PY := .venv/bin/python
 
-.PHONY: setup test bench lint serve bundled-model model-v1
+.PHONY: setup test bench lint serve bundled-model model-v1 stream-decoding
 
 setup:
 	bash .ci/setup
@@ -62,6 +62,26 @@ bundled-model: setup data/synth-v2/synth.json data/synth-v2-trainstreams/synth.j
 	for m in rgb depth rgbd; do .venv/bin/gesture export runs/synth-v2-lite-$$m/best.pt --out runs/synth-v2-lite-$$m-clips.onnx --no-stages || exit 1; done
 	.venv/bin/gesture bench --out BENCHMARKS.md --suites transfer --trained-on $(BUNDLED_STYLES) \
 		--transfer-models runs/synth-v2-lite-rgb-clips.onnx,runs/synth-v2-lite-depth-clips.onnx,runs/synth-v2-lite-rgbd-clips.onnx,runs/synth-v2-lite-rgbd-streams.onnx,runs/synth-v2-lite-rgbd-more.onnx,runs/synth-v2-lite-rgbd-fresh.onnx,$(BUNDLED_MODEL)
+
+# The "Stream decoding" table of BENCHMARKS.md: the bundled model on 16 generated streams of
+# 8 gestures per set (in-domain with the usual rests, the same with short rests, and the two
+# held-out styles), each through the three decoders; one JSON report per set and decoder in
+# runs/stream-decoding/, and a line each. About 3 minutes per set and decoder on 2 CPU cores
+# (12 runs, about 40 minutes, plus about 2 minutes to generate each set).
+STREAM_SETS = data/tune-streams data/tune-streams-short data/heldout-streams/studio data/heldout-streams/v1
+data/tune-streams/synth.json:
+	.venv/bin/gesture synth --out data/tune-streams --clips-per-class 1 --seed 556 --streams 16 --styles $(BUNDLED_STYLES)
+data/tune-streams-short/synth.json:
+	.venv/bin/gesture synth --out data/tune-streams-short --clips-per-class 1 --seed 557 --streams 16 --styles $(BUNDLED_STYLES) --stream-gap 12,20
+data/heldout-streams/%/synth.json:
+	.venv/bin/gesture synth --out data/heldout-streams/$* --clips-per-class 1 --seed 9001 --streams 16 --styles $*
+stream-decoding: setup $(addsuffix /synth.json,$(STREAM_SETS))
+	mkdir -p runs/stream-decoding
+	for d in $(STREAM_SETS); do for dec in segments live live-segments; do \
+		out=runs/stream-decoding/$$(echo $$d | tr / -)-$$dec.json; \
+		.venv/bin/gesture evaluate-stream --model $(BUNDLED_MODEL) --data $$d --decoder $$dec --json > $$out || exit 1; \
+		.venv/bin/python -c "import json,sys; r=json.load(open(sys.argv[1])); print(sys.argv[2], sys.argv[3], f\"{r['levenshtein_accuracy']:.1%}\", r['gestures'], 'gestures')" $$out $$d $$dec; \
+	done; done
 
 # The version-1 model, bundled until 2026-12 (about 75 minutes on 2 CPU cores): the same four
 # stages on SynthGesture version 1 only (`training/configs/synth-lite-*.yaml`). Near perfect

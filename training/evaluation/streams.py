@@ -10,6 +10,7 @@ frame to its event (negative when the event fires before the gesture ends).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +65,34 @@ def load_streams(data: Path) -> list[tuple[str, np.ndarray, np.ndarray, dict]]:
     return out
 
 
+@dataclass
+class StreamTimeline:
+    """One ground-truth stream as the model saw it: the frames of the modalities it reads
+    (None for the others), uint8 [N, H, W, 3] / uint16 [N, H, W], and its window timeline."""
+
+    name: str
+    rgb: np.ndarray | None
+    depth: np.ndarray | None
+    meta: dict
+    timeline: list[WindowPrediction]
+
+    @property
+    def truth(self) -> list[int]:
+        """The stream's gesture labels in order."""
+        return [g["label"] for g in self.meta["events"]]
+
+
+def stream_timelines(
+    data: Path, card: ModelCard, predict: Predict, hop: int = 4, progress: bool = False
+) -> Iterator[StreamTimeline]:
+    """Each stream of `data` with its window timeline, computed once for every decoder or
+    setting that reads it."""
+    for name, rgb, depth, meta in tqdm(load_streams(data), desc="streams", disable=not progress):
+        rgb = rgb if "rgb" in card.modalities else None
+        depth = depth if "depth" in card.modalities else None
+        yield StreamTimeline(name, rgb, depth, meta, window_timeline(rgb, depth, card, predict, hop))
+
+
 def decode(
     decoder: str,
     timeline: list[WindowPrediction],
@@ -116,16 +145,13 @@ def evaluate_streams_by_decoder(
     card, predict = predictor or load_predictor(model)
     used = {d: d if can_segment(card.labels) else "live" for d in decoders}
     scores: dict[str, list[StreamScore]] = {d: [] for d in decoders}
-    for name, rgb, depth, meta in tqdm(load_streams(data), desc="streams", disable=not progress):
-        rgb = rgb if "rgb" in card.modalities else None
-        depth = depth if "depth" in card.modalities else None
-        timeline = window_timeline(rgb, depth, card, predict, hop)
-        truth = [g["label"] for g in meta["events"]]
+    for s in stream_timelines(data, card, predict, hop, progress):
         for decoder in decoders:
-            events = decode(used[decoder], timeline, rgb, depth, card, predict, params)
+            events = decode(used[decoder], s.timeline, s.rgb, s.depth, card, predict, params)
             detected = [e.label_id for e in events]
-            accuracy = levenshtein_accuracy(truth, detected)
-            scores[decoder].append(StreamScore(name, truth, detected, accuracy, match_delays(meta["events"], events)))
+            accuracy = levenshtein_accuracy(s.truth, detected)
+            delays = match_delays(s.meta["events"], events)
+            scores[decoder].append(StreamScore(s.name, s.truth, detected, accuracy, delays))
     return {d: (scores[d], _totals(scores[d], hop, used[d], card)) for d in decoders}
 
 

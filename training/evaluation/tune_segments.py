@@ -19,9 +19,8 @@ from pathlib import Path
 
 from service.streaming.events import levenshtein_accuracy
 from service.streaming.segments import SegmentParams, decode_segments
-from service.streaming.windows import window_timeline
 from training.evaluation.clips import load_predictor
-from training.evaluation.streams import load_streams
+from training.evaluation.streams import stream_timelines
 
 
 def score_grid(model: Path, data: Path, grid: list[SegmentParams], hop: int = 4) -> list[tuple[float, int, int]]:
@@ -31,15 +30,11 @@ def score_grid(model: Path, data: Path, grid: list[SegmentParams], hop: int = 4)
     errors = [0.0] * len(grid)
     events = [0] * len(grid)
     gestures = 0
-    for _, rgb, depth, meta in load_streams(data):
-        rgb = rgb if "rgb" in card.modalities else None
-        depth = depth if "depth" in card.modalities else None
-        timeline = window_timeline(rgb, depth, card, predict, hop)
-        truth = [g["label"] for g in meta["events"]]
-        gestures += len(truth)
+    for s in stream_timelines(data, card, predict, hop):
+        gestures += len(s.truth)
         for k, params in enumerate(grid):
-            found = [e.label_id for e in decode_segments(timeline, rgb, depth, card, predict, params)]
-            errors[k] += len(truth) * (1 - levenshtein_accuracy(truth, found))
+            found = [e.label_id for e in decode_segments(s.timeline, s.rgb, s.depth, card, predict, params)]
+            errors[k] += len(s.truth) * (1 - levenshtein_accuracy(s.truth, found))
             events[k] += len(found)
     return [((gestures - e) / gestures if gestures else 0.0, gestures, n) for e, n in zip(errors, events)]
 
