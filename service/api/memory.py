@@ -6,8 +6,8 @@ them: after a burst of streams the server's resident size stays near its peak. T
 knobs bound that: fewer arenas (set once, before the worker threads start) and
 `malloc_trim`, which returns the free memory of every arena to the system (called when the
 last stream closes, after an upload has been answered, and once the model has had no user
-for a while, after onnxruntime's own arenas shrank: `Runtime.after_idle`). Elsewhere than on glibc both are
-no-ops.
+for a while, after onnxruntime's own arenas shrank: `Runtime.after_idle`). Elsewhere than
+on glibc both are no-ops.
 """
 
 from __future__ import annotations

@@ -40,8 +40,8 @@ class Runtime:
     for `settings.idle_give_back_s`, a garbage collection (ended streams in reference
     cycles still hold output rows, which pin the arena's regions), then one batch-1 run per
     session with arena shrinkage give it back, and then `after_idle` runs (the server's
-    `malloc_trim`). Nothing runs
-    beside streams or requests: a user arriving first cancels it."""
+    `malloc_trim`). Nothing runs beside streams or requests: a user arriving first cancels
+    it."""
 
     def __init__(self, settings: Settings, metrics: Metrics, after_idle: Callable[[], object] | None = None) -> None:
         self.settings = settings
