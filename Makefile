@@ -66,8 +66,9 @@ bundled-model: setup data/synth-v2/synth.json data/synth-v2-trainstreams/synth.j
 # The "Stream decoding" table of BENCHMARKS.md: the bundled model on 16 generated streams of
 # 8 gestures per set (in-domain with the usual rests, the same with short rests, and the two
 # held-out styles), each through the three decoders; one JSON report per set and decoder in
-# runs/stream-decoding/, and a line each. About 3 minutes per set and decoder on 2 CPU cores
-# (12 runs, about 40 minutes, plus about 2 minutes to generate each set).
+# runs/stream-decoding/, and a line each; a report already written is kept (delete it to
+# score again), so an interrupted run continues. About 3 minutes per set and decoder on 2 CPU
+# cores (12 runs: 39 min 20 s measured, two of the four sets generated in it).
 STREAM_SETS = data/tune-streams data/tune-streams-short data/heldout-streams/studio data/heldout-streams/v1
 data/tune-streams/synth.json:
 	.venv/bin/gesture synth --out data/tune-streams --clips-per-class 1 --seed 556 --streams 16 --styles $(BUNDLED_STYLES)
@@ -79,7 +80,7 @@ stream-decoding: setup $(addsuffix /synth.json,$(STREAM_SETS))
 	mkdir -p runs/stream-decoding
 	for d in $(STREAM_SETS); do for dec in segments live live-segments; do \
 		out=runs/stream-decoding/$$(echo $$d | tr / -)-$$dec.json; \
-		.venv/bin/gesture evaluate-stream --model $(BUNDLED_MODEL) --data $$d --decoder $$dec --json > $$out || exit 1; \
+		test -s $$out || .venv/bin/gesture evaluate-stream --model $(BUNDLED_MODEL) --data $$d --decoder $$dec --json > $$out || { rm -f $$out; exit 1; }; \
 		.venv/bin/python -c "import json,sys; r=json.load(open(sys.argv[1])); print(sys.argv[2], sys.argv[3], f\"{r['levenshtein_accuracy']:.1%}\", r['gestures'], 'gestures')" $$out $$d $$dec; \
 	done; done
 

@@ -3,12 +3,14 @@ handlers and routes; the model loads and warms in the lifespan (service/api/life
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import FastAPI
 
 from service.api.errors import install_error_handlers
 from service.api.lifespan import lifespan
 from service.api.log_format import configure_logging
-from service.api.memory import give_back_always, limit_arenas
+from service.api.memory import give_back, limit_arenas
 from service.api.middleware import install_middleware
 from service.api.openapi import install_openapi
 from service.api.routes.health import router as health_router
@@ -37,7 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Real-time RGB-D gesture recognition (DSN/DTN/RCM/CAPF, CVPR 2022).",
     )
     teacher = Teacher(settings.teach_dir, settings.teach_adapt_nice)
-    app.state.service = ServiceState(settings, metrics, Runtime(settings, metrics, give_back_always), teacher=teacher)
+    runtime = Runtime(settings, metrics, after_idle=partial(give_back, always=True))  # trims when the model idles
+    app.state.service = ServiceState(settings, metrics, runtime, teacher=teacher)
     install_middleware(app, settings, metrics)
     install_error_handlers(app)
     for router in (health_router, rest_router, stream_router, live_router, teach_router):

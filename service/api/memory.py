@@ -50,11 +50,6 @@ def limit_arenas(arenas: int) -> bool:
     return bool(libc.mallopt(M_ARENA_MAX, arenas))
 
 
-def give_back_always() -> bool:
-    """`give_back` now, whenever it last ran (the runtime's idle give-back)."""
-    return give_back(always=True)
-
-
 def give_back(always: bool = False) -> bool:
     """Return free heap memory to the system, at most once per `MIN_TRIM_INTERVAL_S` unless
     `always`; True if memory was released."""

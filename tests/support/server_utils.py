@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 
+from training.bench.soak import status_mb
+
 ROOT = Path(__file__).resolve().parents[2]
 GESTURE = [sys.executable, "-m", "training.cli"]  # the `gesture` command of this checkout
 
@@ -51,21 +53,14 @@ class ServerUrl(str):
     pid: int
 
 
-def _status_mb(pid: int, field: str) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no {field} for process {pid}")
-
-
 def peak_rss_mb(pid: int) -> float:
     """The process's peak resident memory so far (VmHWM), in MiB."""
-    return _status_mb(pid, "VmHWM")
+    return status_mb(pid, "VmHWM")
 
 
 def rss_mb(pid: int) -> float:
     """The process's resident memory now (VmRSS), in MiB."""
-    return _status_mb(pid, "VmRSS")
+    return status_mb(pid, "VmRSS")
 
 
 @contextmanager

@@ -58,7 +58,9 @@ async def _one_stream(url: str, frames: list[tuple[bytes, bytes]], size: int, st
         return StreamOutcome(final, f"{type(exc).__name__}: {exc}"[:120])
 
 
-def _rss_mb(pid: int, key: str) -> float:
+def status_mb(pid: int, key: str) -> float:
+    """A memory figure of a running process from /proc (`VmRSS`: now, `VmHWM`: its peak), in
+    MiB; 0 when the process does not report it."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(key + ":"):
             return int(line.split()[1]) / 1024
@@ -76,7 +78,7 @@ def soak(model: Path, streams: int, seconds: float, size: int) -> tuple[list[Str
 
         def sample() -> None:
             while not done.wait(1.0):
-                samples.append(_rss_mb(pid, "VmRSS"))
+                samples.append(status_mb(pid, "VmRSS"))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -90,9 +92,9 @@ def soak(model: Path, streams: int, seconds: float, size: int) -> tuple[list[Str
         outcomes = asyncio.run(all_streams())
         done.set()
         sampler.join()
-        peak = _rss_mb(pid, "VmHWM")
+        peak = status_mb(pid, "VmHWM")
         time.sleep(AFTER_S)
-        after = _rss_mb(pid, "VmRSS")
+        after = status_mb(pid, "VmRSS")
     return outcomes, samples, peak, after
 
 

