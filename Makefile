@@ -64,18 +64,21 @@ bundled-model: setup data/synth-v2/synth.json data/synth-v2-trainstreams/synth.j
 		--transfer-models runs/synth-v2-lite-rgb-clips.onnx,runs/synth-v2-lite-depth-clips.onnx,runs/synth-v2-lite-rgbd-clips.onnx,runs/synth-v2-lite-rgbd-streams.onnx,runs/synth-v2-lite-rgbd-more.onnx,runs/synth-v2-lite-rgbd-fresh.onnx,$(BUNDLED_MODEL)
 
 # The "Stream decoding" table of BENCHMARKS.md: the bundled model on 16 generated streams of
-# 8 gestures per set (in-domain with the usual rests, the same with short rests, and the two
-# held-out styles), each through the three decoders; one JSON report per set and decoder in
-# runs/stream-decoding/, and a line each; a report already written is kept (delete it to
-# score again), so an interrupted run continues. About 3 minutes per set and decoder on 2 CPU
-# cores (12 runs: 39 min 20 s measured, two of the four sets generated in it).
-STREAM_SETS = data/tune-streams data/tune-streams-short data/heldout-streams/studio data/heldout-streams/v1
+# 8 gestures per set (in-domain with the usual rests, the same with short rests, the two
+# held-out styles, and held-out studio with short rests), each through the three decoders;
+# one JSON report per set and decoder in runs/stream-decoding/, and a line each; a report
+# already written is kept (delete it to score again), so an interrupted run continues. About
+# 3 minutes per set and decoder on 2 CPU cores (the first four sets' 12 runs: 39 min 20 s
+# measured, two of the sets generated in it; the fifth set came in session 20).
+STREAM_SETS = data/tune-streams data/tune-streams-short data/heldout-streams/studio data/heldout-streams-short/studio data/heldout-streams/v1
 data/tune-streams/synth.json:
 	.venv/bin/gesture synth --out data/tune-streams --clips-per-class 1 --seed 556 --streams 16 --styles $(BUNDLED_STYLES)
 data/tune-streams-short/synth.json:
 	.venv/bin/gesture synth --out data/tune-streams-short --clips-per-class 1 --seed 557 --streams 16 --styles $(BUNDLED_STYLES) --stream-gap 12,20
 data/heldout-streams/%/synth.json:
 	.venv/bin/gesture synth --out data/heldout-streams/$* --clips-per-class 1 --seed 9001 --streams 16 --styles $*
+data/heldout-streams-short/%/synth.json:
+	.venv/bin/gesture synth --out data/heldout-streams-short/$* --clips-per-class 1 --seed 9003 --streams 16 --styles $* --stream-gap 12,20
 stream-decoding: setup $(addsuffix /synth.json,$(STREAM_SETS))
 	mkdir -p runs/stream-decoding
 	for d in $(STREAM_SETS); do for dec in segments live live-segments; do \
