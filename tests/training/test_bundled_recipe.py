@@ -28,11 +28,12 @@ def _trained_configs(lines: list[str]) -> list[tuple[int, Path]]:
     """(recipe line index, config path) of every `gesture train`, loops expanded."""
     out = []
     for i, line in enumerate(lines):
-        loop = re.match(r"for (\w+) in ([\w\s-]+); do (.*)", line)
+        loop = re.match(r"for (\w+) in ([\w\s-]+); do ", line)
         for name in re.findall(r"gesture train (training/configs/\S+\.yaml)", line):
-            values = loop.group(2).split() if loop else [""]
-            for value in values:
-                out.append((i, ROOT / name.replace(f"$${loop.group(1)}" if loop else "", value)))
+            if loop:
+                out += [(i, ROOT / name.replace(f"$${loop.group(1)}", v)) for v in loop.group(2).split()]
+            else:
+                out.append((i, ROOT / name))
     return out
 
 
