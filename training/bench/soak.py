@@ -60,11 +60,15 @@ async def _one_stream(url: str, frames: list[tuple[bytes, bytes]], size: int, st
 
 def status_mb(pid: int, key: str) -> float:
     """A memory figure of a running process from /proc (`VmRSS`: now, `VmHWM`: its peak), in
-    MiB; 0 when the process does not report it."""
+    MiB.
+
+    Raises:
+        RuntimeError: the process does not report `key` (never a 0 that reads as measured).
+    """
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(key + ":"):
             return int(line.split()[1]) / 1024
-    return 0.0
+    raise RuntimeError(f"/proc/{pid}/status has no {key}")
 
 
 def soak(model: Path, streams: int, seconds: float, size: int) -> tuple[list[StreamOutcome], list[float], float, float]:
